@@ -1,0 +1,68 @@
+// How TensorCore splits work over the machine's cores.
+
+import Dispatch
+import Foundation
+import Synchronization
+
+/// The thread pool policy of TensorCore: how many threads the kernels use, and a helper that
+/// runs coarse chunks of work on them.
+///
+///     Parallel.forEach(chunks: 8) { chunk in ... }   // chunks run concurrently
+public enum Parallel {
+    private static let configured = Mutex<Int?>(nil)
+
+    /// Threads the kernels use: `--threads`, else the `TP_THREADS` environment variable, else
+    /// every active core.
+    public static var threadCount: Int {
+        get {
+            configured.withLock({ $0 }) ?? fromEnvironment
+        }
+        set { configured.withLock { $0 = max(1, newValue) } }
+    }
+
+    /// `TP_THREADS`, else every active core; read once (the environment is slow to query).
+    private static let fromEnvironment: Int = {
+        if let text = ProcessInfo.processInfo.environment["TP_THREADS"], let count = Int(text), count > 0 {
+            return count
+        }
+        return max(1, ProcessInfo.processInfo.activeProcessorCount)
+    }()
+
+    /// Runs `body(chunk)` for every chunk in `0..<chunks`, concurrently when there is more than
+    /// one chunk and more than one thread. Returns when every chunk has finished.
+    ///
+    /// Give it coarse chunks (at least tens of microseconds of work each): a chunk is one
+    /// dispatch, and dispatch costs about a microsecond.
+    @inlinable
+    public static func forEach(chunks: Int, _ body: (Int) -> Void) {
+        if chunks <= 0 { return }
+        if chunks == 1 || threadCount == 1 {
+            for chunk in 0..<chunks { body(chunk) }
+        } else {
+            // NOTE: concurrentPerform wants a @Sendable closure; ours captures raw pointers to
+            // disjoint parts of buffers, which is safe but not expressible to the compiler.
+            withoutActuallyEscaping(body) { escapable in
+                nonisolated(unsafe) let run = escapable
+                DispatchQueue.concurrentPerform(iterations: chunks) { run($0) }
+            }
+        }
+    }
+
+    /// Splits `0..<count` into at most `threadCount × oversubscription` contiguous ranges of at
+    /// least `minimum` items and runs `body` on each range concurrently.
+    @inlinable
+    public static func forEachRange(
+        _ count: Int, minimum: Int = 1, oversubscription: Int = 1,
+        _ body: (Range<Int>) -> Void
+    ) {
+        if count <= 0 { return }
+        let most = max(1, count / max(1, minimum))
+        let chunks = min(most, threadCount * max(1, oversubscription))
+        let base = count / chunks, extra = count % chunks
+        forEach(chunks: chunks) { chunk in
+            let start = chunk * base + min(chunk, extra)
+            let end = start + base + (chunk < extra ? 1 : 0)
+            body(start..<end)
+        }
+    }
+}

@@ -1,0 +1,166 @@
+// Reductions along an axis, and the row-wise normalisations built from them: softmax, layer norm.
+
+import Foundation
+
+extension Tensor {
+    // MARK: - Whole-tensor reductions
+
+    /// The sum of all elements (accumulated in Float64).
+    public func sum() -> Float {
+        var total = 0.0
+        for i in 0..<count { total += Double(storage.pointer[i]) }
+        return Float(total)
+    }
+
+    /// The mean of all elements; NaN for an empty tensor.
+    public func mean() -> Float { count == 0 ? .nan : Float(Double(sum()) / Double(count)) }
+
+    /// The largest element; −∞ for an empty tensor.
+    public func max() -> Float { VectorMath.max(storage.pointer, count: count) }
+
+    // MARK: - Reductions along an axis
+
+    /// Sums along `axis` (negative counts from the end), removing that axis: [B, N, d] → [B, d] for axis 1.
+    /// - Throws: `TensorError.invalidArgument` for an axis out of range.
+    public func sum(axis: Int) throws -> Tensor {
+        try reduce(axis: axis, initial: 0) { $0 + $1 }
+    }
+
+    /// Means along `axis`, removing that axis.
+    public func mean(axis: Int) throws -> Tensor {
+        let extent = shape[try normalize(axis: axis)]
+        return try sum(axis: axis) * (1 / Float(extent))
+    }
+
+    /// Maxima along `axis`, removing that axis.
+    public func max(axis: Int) throws -> Tensor {
+        try reduce(axis: axis, initial: -.infinity) { Swift.max($0, $1) }
+    }
+
+    /// Indices of the maxima along the last axis (the first one on ties): [..., n] → [...] of Int.
+    public func argmaxLastAxis() -> [Int] {
+        let n = shape.last ?? 1
+        guard n > 0 else { return [] }
+        return (0..<(count / n)).map { row in
+            let base = storage.pointer + row * n
+            var best = 0
+            for j in 1..<n where base[j] > base[best] { best = j }
+            return best
+        }
+    }
+
+    /// An axis in 0..<rank, from a possibly negative one.
+    func normalize(axis: Int) throws -> Int {
+        let resolved = axis < 0 ? axis + rank : axis
+        guard resolved >= 0 && resolved < rank else {
+            throw TensorError.invalidArgument("axis \(axis) is out of range for shape \(shape)")
+        }
+        return resolved
+    }
+
+    /// Folds `combine` over `axis`. The tensor is seen as [outer, n, inner]; the inner loop runs
+    /// over contiguous memory so it vectorises.
+    @inline(__always)
+    func reduce(axis: Int, initial: Float, _ combine: (Float, Float) -> Float) throws -> Tensor {
+        let axis = try normalize(axis: axis)
+        let outer = shape[..<axis].reduce(1, *), n = shape[axis], inner = shape[(axis + 1)...].reduce(1, *)
+        var outShape = shape
+        outShape.remove(at: axis)
+        let result = Tensor(repeating: initial, shape: outShape)
+        let x = storage.pointer, y = result.storage.pointer
+        for o in 0..<outer {
+            let target = y + o * inner
+            for k in 0..<n {
+                let source = x + (o * n + k) * inner
+                for i in 0..<inner { target[i] = combine(target[i], source[i]) }
+            }
+        }
+        return result
+    }
+
+    // MARK: - Softmax and layer norm over the last axis
+
+    /// Softmax over the last axis: softmax(x)ᵢ = exp(xᵢ − max x) / Σⱼ exp(xⱼ − max x).
+    ///
+    /// Subtracting the row maximum changes nothing mathematically and keeps every exponent ≤ 0,
+    /// so nothing overflows even for logits of 10⁴. A row that is entirely −∞ (every position
+    /// masked) gives zeros rather than NaN.
+    public func softmax() -> Tensor {
+        let n = shape.last ?? 1
+        let result = Tensor.zeros(shape)
+        guard n > 0 else { return result }
+        let rows = count / n
+        let x = storage.pointer, y = result.storage.pointer
+        Parallel.forEachRange(rows, minimum: Swift.max(1, 16_384 / n)) { range in
+            for row in range {
+                let source = x + row * n, target = y + row * n
+                let rowMax = VectorMath.max(source, count: n)
+                guard rowMax > -.infinity else {
+                    target.update(repeating: 0, count: n)
+                    continue
+                }
+                let total = VectorMath.expShiftedSum(source, target, count: n, shift: rowMax)
+                let inverse = 1 / total
+                for j in 0..<n { target[j] *= inverse }
+            }
+        }
+        return result
+    }
+
+    /// Log-softmax over the last axis: xᵢ − max x − log Σⱼ exp(xⱼ − max x), computed without
+    /// forming the probabilities (so tiny probabilities keep their precision).
+    public func logSoftmax() -> Tensor {
+        let n = shape.last ?? 1
+        let result = Tensor.zeros(shape)
+        guard n > 0 else { return result }
+        let x = storage.pointer, y = result.storage.pointer
+        for row in 0..<(count / n) {
+            let source = x + row * n, target = y + row * n
+            let rowMax = VectorMath.max(source, count: n)
+            let total = VectorMath.expShiftedSum(source, target, count: n, shift: rowMax)
+            let logTotal = Float(Foundation.log(Double(total)))
+            // NOTE: (x − max) − log Σ, not x − (max + log Σ): for logits of 10⁴, max + log Σ would
+            // be rounded to the ulp of 10⁴ (0.001), and every log-probability with it.
+            for j in 0..<n { target[j] = (source[j] - rowMax) - logTotal }
+        }
+        return result
+    }
+
+    /// Layer normalisation over the last axis:
+    /// y = (x − mean) / √(var + ε) · γ + β, with the biased variance (divide by d), as PyTorch.
+    ///
+    /// - Parameters:
+    ///   - gamma: scale, [d]; `nil` means ones.
+    ///   - beta: shift, [d]; `nil` means zeros.
+    ///   - epsilon: added to the variance so a constant row does not divide by zero.
+    /// - Throws: `TensorError.shapeMismatch` when γ or β is not [d].
+    public func layerNorm(gamma: Tensor? = nil, beta: Tensor? = nil, epsilon: Float = 1e-5) throws -> Tensor {
+        let d = shape.last ?? 1
+        for (name, parameter) in [("gamma", gamma), ("beta", beta)] {
+            if let parameter, parameter.shape != [d] {
+                throw TensorError.shapeMismatch("layerNorm \(name) has shape \(parameter.shape); expected [\(d)]")
+            }
+        }
+        let result = Tensor.zeros(shape)
+        guard d > 0 else { return result }
+        let x = storage.pointer, y = result.storage.pointer
+        let g = gamma?.storage.pointer, b = beta?.storage.pointer
+        for row in 0..<(count / d) {
+            let source = x + row * d, target = y + row * d
+            var mean: Float = 0
+            for j in 0..<d { mean += source[j] }
+            mean /= Float(d)
+            var variance: Float = 0
+            for j in 0..<d { variance += (source[j] - mean) * (source[j] - mean) }
+            variance /= Float(d)
+            let inverseStd = 1 / (variance + epsilon).squareRoot()
+            for j in 0..<d {
+                var value = (source[j] - mean) * inverseStd
+                if let g { value *= g[j] }
+                if let b { value += b[j] }
+                target[j] = value
+            }
+        }
+        return withExtendedLifetime((gamma, beta)) { result }
+    }
+}

@@ -1,0 +1,79 @@
+// Plumbing shared by TensorCore and Figures: writing a file so that a reader never sees half of it.
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import Synchronization
+
+/// Numbers the temporary files of this process, so that concurrent writes never share one.
+private let temporaryCounter = Atomic<Int>(0)
+
+/// An error from the file system, with the path and the system's reason in one line.
+public struct FileError: Error, CustomStringConvertible, Sendable {
+    public let path: String
+    public let reason: String
+    public init(path: String, reason: String) {
+        self.path = path
+        self.reason = reason
+    }
+    public var description: String { "cannot write \(path): \(reason)" }
+}
+
+/// Writes whole files atomically: the bytes go to a temporary file in the same folder, which is
+/// then renamed over the destination. An interrupted run leaves either the old file or the new
+/// one, never a half-written one.
+public enum AtomicFile {
+    /// Writes `bytes` to `path` atomically.
+    ///
+    /// - Parameters:
+    ///   - bytes: the whole content of the file.
+    ///   - path: destination path; its folder must exist.
+    /// - Throws: `FileError` naming the path and the system's reason.
+    public static func write(_ bytes: some Collection<UInt8>, to path: String) throws {
+        let slash = path.lastIndex(of: "/")
+        let folder = slash.map { String(path[..<$0]) } ?? "."
+        let name = slash.map { String(path[path.index(after: $0)...]) } ?? path
+        let serial = temporaryCounter.add(1, ordering: .relaxed).newValue
+        let temporary = (folder.isEmpty ? "" : folder + "/") + ".\(name).partial-\(getpid())-\(serial)"
+
+        let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+        guard fd >= 0 else { throw FileError(path: path, reason: systemReason()) }
+        var failure: String?
+        let contiguous = Array(bytes)
+        contiguous.withUnsafeBytes { raw in
+            var offset = 0
+            while offset < raw.count {
+                let written = Glibc_write(fd, raw.baseAddress! + offset, raw.count - offset)
+                if written < 0 {
+                    if errno == EINTR { continue }
+                    failure = systemReason()
+                    return
+                }
+                offset += written
+            }
+        }
+        if close(fd) != 0, failure == nil { failure = systemReason() }
+        if failure == nil, rename(temporary, path) != 0 { failure = systemReason() }
+        if let failure {
+            unlink(temporary)
+            throw FileError(path: path, reason: failure)
+        }
+    }
+
+    /// The current `errno` as text ("Permission denied").
+    public static func systemReason() -> String {
+        String(cString: strerror(errno))
+    }
+}
+
+// NOTE: `write` is shadowed inside `AtomicFile` by its own static method; this names the system call.
+@inline(__always)
+private func Glibc_write(_ fd: Int32, _ buffer: UnsafeRawPointer, _ count: Int) -> Int {
+    #if canImport(Glibc)
+    return Glibc.write(fd, buffer, count)
+    #else
+    return Darwin.write(fd, buffer, count)
+    #endif
+}

@@ -1,0 +1,302 @@
+// Tests of the GEMM backends: the portable GEMM against the textbook reference, against
+// OpenBLAS when it is installed, and against values derived independently (by hand, by NumPy,
+// by a closed form).
+// M, N, K = the GEMM dimensions: op(A) is [M, K], op(B) is [K, N], C is [M, N], row-major.
+
+import Testing
+@testable import TensorCore
+
+// MARK: - Values derived independently
+
+@Suite("GEMM: exact values")
+struct GEMMExactTests {
+    /// [[1 2 3] [4 5 6]] · [[7 8] [9 10] [11 12]] = [[58 64] [139 154]], by hand; then
+    /// 0.5 · that + 2 · [[1 1] [1 1]] = [[31 34] [71.5 79]].
+    @Test(arguments: GEMMBackend.allCases.filter(\.isAvailable))
+    func handComputedProduct(backend: GEMMBackend) {
+        let a: [Float] = [1, 2, 3, 4, 5, 6], b: [Float] = [7, 8, 9, 10, 11, 12]   // [2, 3], [3, 2]
+        var c: [Float] = [1, 1, 1, 1]                                               // [2, 2]
+        GEMM.sgemm(m: 2, n: 2, k: 3, a: a, lda: 3, b: b, ldb: 2, c: &c, ldc: 2, backend: backend)
+        #expect(c == [58, 64, 139, 154])
+        c = [1, 1, 1, 1]
+        GEMM.sgemm(m: 2, n: 2, k: 3, alpha: 0.5, a: a, lda: 3, b: b, ldb: 2, beta: 2, c: &c, ldc: 2,
+                   backend: backend)
+        #expect(c == [31, 34, 71.5, 79])
+    }
+
+    /// 1×1×1: C = 2 · 3 · 4 + 0.5 · 5 = 26.5.
+    @Test(arguments: GEMMBackend.allCases.filter(\.isAvailable))
+    func oneByOneByOne(backend: GEMMBackend) {
+        var c: [Float] = [5]
+        GEMM.sgemm(m: 1, n: 1, k: 1, alpha: 2, a: [3], lda: 1, b: [4], ldb: 1, beta: 0.5, c: &c, ldc: 1,
+                   backend: backend)
+        #expect(c == [26.5])
+    }
+
+    /// C = 0.5 · A · B − 2 · C₀ for [3, 4] · [4, 5], computed with NumPy in float64. Every entry
+    /// is a multiple of 1/4, so every partial sum is exact in float32 and the result must be too.
+    @Test(arguments: GEMMBackend.allCases.filter(\.isAvailable))
+    func numpyProduct(backend: GEMMBackend) {
+        let a: [Float] = [2.75, 0.75, 1.25, 2.5, 0.5, 1.75, 2.0, -1.75, -2.75, -1.25, -1.25, 2.25]
+        let b: [Float] = [2.5, -3.0, 0.0, 2.0, -2.25, 1.75, -2.5, -0.25, 2.0, -1.25,
+                          -1.0, -1.5, 1.25, -1.5, 3.0, -0.25, -0.25, 0.0, 0.5, 0.25]
+        var c: [Float] = [0.0, 4.0, 2.5, 2.5, 1.5, 1.0, -1.5, 4.0, -0.5, -2.5, 3.0, -3.0, 3.0, 1.0, -3.5]
+        let expected: [Float] = [3.15625, -14.3125, -4.3125, -1.8125, -4.375,
+                                 -0.625, -1.21875, -6.96875, 1.3125, 6.125,
+                                 -10.1875, 12.34375, -6.625, -4.5, 9.28125]
+        GEMM.sgemm(m: 3, n: 5, k: 4, alpha: 0.5, a: a, lda: 4, b: b, ldb: 5, beta: -2, c: &c, ldc: 5,
+                   backend: backend)
+        #expect(c == expected)
+    }
+
+    /// A[i, p] = i + p and B[p, j] = p − j give, in closed form,
+    /// C[i, j] = Σ_p (i + p)(p − j) = i·S₁ − i·j·K + S₂ − j·S₁, with S₁ = Σ p, S₂ = Σ p².
+    /// Every partial sum is an integer below 2²⁴, so float32 must get it exactly, whatever the
+    /// order of the sums. 29 × 70 × 300 crosses the edges of the 14 × 32 tile and of a KC slice.
+    @Test(arguments: [(false, false), (true, false), (false, true), (true, true)])
+    func closedFormProduct(transA: Bool, transB: Bool) {
+        let (m, n, k) = (29, 70, 300)
+        let a = (0..<m * k).map { index -> Float in
+            let (i, p) = transA ? (index % m, index / m) : (index / k, index % k)   // stored [K, M] or [M, K]
+            return Float(i + p)
+        }
+        let b = (0..<k * n).map { index -> Float in
+            let (p, j) = transB ? (index % k, index / k) : (index / n, index % n)   // stored [N, K] or [K, N]
+            return Float(p - j)
+        }
+        var c = [Float](repeating: .nan, count: m * n)
+        GEMM.sgemm(transA: transA, transB: transB, m: m, n: n, k: k,
+                   a: a, lda: transA ? m : k, b: b, ldb: transB ? k : n, c: &c, ldc: n, backend: .portable)
+        let s1 = k * (k - 1) / 2, s2 = (k - 1) * k * (2 * k - 1) / 6
+        let expected = (0..<m * n).map { index -> Float in
+            let (i, j) = (index / n, index % n)
+            return Float(i * s1 - i * j * k + s2 - j * s1)
+        }
+        let wrong = c.indices.filter { c[$0] != expected[$0] }
+        let (count, first) = (wrong.count, wrong.first ?? 0)
+        #expect(count == 0, "first wrong: C[\(first / n), \(first % n)] = \(c[first]), not \(expected[first])")
+    }
+}
+
+// MARK: - Against the reference and OpenBLAS
+
+@Suite("GEMM: backends agree")
+struct GEMMAgreementTests {
+    /// Shapes that hit one tile, tile edges, several KC slices and MC blocks, and two threads.
+    static let shapes: [(m: Int, n: Int, k: Int)] = [
+        (1, 1, 1), (7, 13, 5), (65, 33, 129), (14, 32, 256), (15, 33, 257), (3, 100, 2), (100, 3, 7),
+        (300, 517, 259), (700, 70, 40),
+    ]
+    /// Every shape with the four transposes; the odd ones with alpha ≠ 1, beta ≠ 0 and leading
+    /// dimensions wider than the rows.
+    static let cases: [GEMMCase] = shapes.enumerated().flatMap { index, shape in
+        [(false, false), (true, false), (false, true), (true, true)].map { transA, transB in
+            let plain = (index + (transA ? 1 : 0) + (transB ? 2 : 0)) % 2 == 0
+            return GEMMCase(transA: transA, transB: transB, m: shape.m, n: shape.n, k: shape.k,
+                            alpha: plain ? 1 : -0.75, beta: plain ? 0 : 1.5, padding: plain ? 0 : 3)
+        }
+    }
+
+    @Test(arguments: cases)
+    func portableMatchesReference(_ test: GEMMCase) {
+        let want = test.run(.reference)
+        let got = test.run(.backend(.portable))
+        test.expectClose(got, want)
+    }
+
+    @Test(.enabled(if: GEMMBackend.openBLAS.isAvailable,
+                   "libopenblas.so.0 is not installed (apt install libopenblas0): nothing to compare with"),
+          arguments: cases)
+    func openBLASMatchesReferenceAndPortable(_ test: GEMMCase) {
+        let openBLAS = test.run(.backend(.openBLAS))
+        test.expectClose(openBLAS, test.run(.reference), "OpenBLAS vs reference")
+        test.expectClose(test.run(.backend(.portable)), openBLAS, "portable vs OpenBLAS")
+    }
+
+    /// More threads than this machine may have: C is cut into 3, 4 or 7 rectangles.
+    @Test(arguments: [3, 4, 7])
+    func portableOnMoreThreads(threads: Int) {
+        let test = GEMMCase(transA: false, transB: true, m: 301, n: 389, k: 123, alpha: 2, beta: -1, padding: 1)
+        test.expectClose(test.run(.portable(threads: threads)), test.run(.reference), "\(threads) threads")
+    }
+}
+
+// MARK: - Edge cases of the arguments
+
+@Suite("GEMM: edge cases")
+struct GEMMEdgeCaseTests {
+    /// K = 0 leaves beta · C; alpha = 0 does not read A or B (NaN there does not leak);
+    /// beta = 0 does not read C (NaN there does not leak), as in BLAS.
+    @Test(arguments: GEMMBackend.allCases.filter(\.isAvailable))
+    func emptySumsAndZeros(backend: GEMMBackend) {
+        let nan = [Float](repeating: .nan, count: 6)
+        var c: [Float] = [1, 2, 3, 4]
+        GEMM.sgemm(m: 2, n: 2, k: 0, a: nan, lda: 1, b: nan, ldb: 2, beta: 3, c: &c, ldc: 2, backend: backend)
+        #expect(c == [3, 6, 9, 12])
+        GEMM.sgemm(m: 2, n: 2, k: 3, alpha: 0, a: nan, lda: 3, b: nan, ldb: 2, beta: 0.5, c: &c, ldc: 2,
+                   backend: backend)
+        #expect(c == [1.5, 3, 4.5, 6])
+        c = [.nan, .nan, .nan, .nan]
+        GEMM.sgemm(m: 2, n: 2, k: 1, a: [1, 2], lda: 1, b: [3, 4], ldb: 2, c: &c, ldc: 2, backend: backend)
+        #expect(c == [3, 4, 6, 8])
+    }
+
+    /// `GEMM.$override` picks the backend for one task; an absent backend falls back to the
+    /// portable GEMM and still computes the product.
+    @Test func overrideAndFallback() {
+        GEMM.$override.withValue(.portable) { #expect(GEMM.currentBackend == .portable) }
+        var c: [Float] = [0]
+        for backend in GEMMBackend.allCases {
+            GEMM.sgemm(m: 1, n: 1, k: 2, a: [1, 2], lda: 2, b: [3, 4], ldb: 1, c: &c, ldc: 1, backend: backend)
+            #expect(c == [11], "\(backend)")
+        }
+        #expect(GEMM.backendDetails.contains("portable"))
+        #expect(GEMM.availableBackends.last == .portable)
+    }
+
+    /// The 16 × 16 transpose of the packing routines, on numbers that say where they came from.
+    @Test func transpose16() {
+        let source = (0..<16 * 20).map(Float.init)                      // [16, 20]: row stride 20
+        let memory = UnsafeMutableRawPointer.allocate(byteCount: 16 * 16 * 4, alignment: 64)
+        defer { memory.deallocate() }
+        let target = memory.bindMemory(to: Float.self, capacity: 16 * 16)
+        source.withUnsafeBufferPointer {
+            PortableGEMM.transpose16($0.baseAddress!, stride: 20, rows: 13, into: target)
+        }
+        for l in 0..<16 {
+            for i in 0..<16 {
+                #expect(target[l * 16 + i] == (i < 13 ? Float(i * 20 + l) : 0), "target[\(l), \(i)]")
+            }
+        }
+    }
+
+    /// The threads' rectangles cover C exactly once, in whole tiles, for any thread count.
+    @Test(arguments: [1, 2, 3, 4, 7, 8])
+    func gridCoversCOnce(threads: Int) {
+        for (m, n) in [(1, 1), (29, 70), (300, 517), (1000, 40), (40, 1000)] {
+            let grid = PortableGEMM.Grid(m: m, n: n, k: 512, threads: threads)
+            var covered = [Int](repeating: 0, count: m * n)
+            for chunk in 0..<grid.count {
+                let rows = grid.rows(of: chunk), columns = grid.columns(of: chunk)
+                #expect(rows.count <= grid.rowsPerChunk && columns.count <= grid.columnsPerChunk)
+                for i in rows { for j in columns { covered[i * n + j] += 1 } }
+            }
+            let wrong = covered.count { $0 != 1 }
+            #expect(wrong == 0, "\(m)×\(n) on \(threads) threads: entries covered 0 or 2+ times")
+            #expect(grid.count <= threads)
+        }
+    }
+}
+
+// MARK: - Test support
+
+/// One GEMM problem with seeded random operands; C starts random too, so beta matters, and the
+/// padding of C (columns n..<ldc) holds a sentinel that no backend may touch.
+struct GEMMCase: Sendable, CustomTestStringConvertible {
+    let transA: Bool, transB: Bool, m: Int, n: Int, k: Int, alpha: Float, beta: Float, padding: Int
+
+    var testDescription: String {
+        "\(transA ? "Aᵀ" : "A")·\(transB ? "Bᵀ" : "B") \(m)×\(n)×\(k) α=\(alpha) β=\(beta) pad=\(padding)"
+    }
+
+    enum Computation { case reference, backend(GEMMBackend), portable(threads: Int) }
+
+    static let sentinel: Float = 777
+
+    var lda: Int { (transA ? m : k) + padding }
+    var ldb: Int { (transB ? k : n) + padding }
+    var ldc: Int { n + padding }
+
+    /// Seeded operands: A is [M, K] or [K, M], B is [K, N] or [N, K], C is [M, N], each with
+    /// row stride lda, ldb, ldc. The seed depends on the shape only, so every computation of a
+    /// case sees the same numbers.
+    func operands() -> (a: [Float], b: [Float], c: [Float]) {
+        var random = GEMMTestRandom(seed: UInt64(m * 1_000_003 + n * 1009 + k))
+        let a = (0..<(transA ? k : m) * lda).map { _ in random.nextFloat() }
+        let b = (0..<(transB ? n : k) * ldb).map { _ in random.nextFloat() }
+        let c = (0..<m * ldc).map { $0 % ldc < n ? random.nextFloat() : Self.sentinel }
+        return (a, b, c)
+    }
+
+    /// C after the product, computed the given way.
+    func run(_ computation: Computation) -> [Float] {
+        var (a, b, c) = operands()
+        compute(computation, a: &a, b: &b, c: &c, alpha: alpha, beta: beta)
+        return c
+    }
+
+    private func compute(_ computation: Computation, a: inout [Float], b: inout [Float], c: inout [Float],
+                         alpha: Float, beta: Float) {
+        a.withUnsafeBufferPointer { a in
+            b.withUnsafeBufferPointer { b in
+                c.withUnsafeMutableBufferPointer { c in
+                    let (a, b, c) = (a.baseAddress!, b.baseAddress!, c.baseAddress!)
+                    switch computation {
+                    case .reference:
+                        GEMM.reference(transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha,
+                                       a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc)
+                    case .backend(let backend):
+                        GEMM.sgemm(transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha,
+                                   a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc, backend: backend)
+                    case .portable(let threads):
+                        GEMM.portable(transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha,
+                                      a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc, threads: threads)
+                    }
+                }
+            }
+        }
+    }
+
+    /// The size of each C[i, j]'s sum, |alpha| · Σ_p |op(A)[i, p] · op(B)[p, j]| + |beta · C[i, j]|:
+    /// the reference run on absolute values.
+    func magnitudes() -> [Float] {
+        var (a, b, c) = operands()
+        a = a.map(abs); b = b.map(abs); c = c.map(abs)
+        compute(.reference, a: &a, b: &b, c: &c, alpha: abs(alpha), beta: abs(beta))
+        return c
+    }
+
+    /// Checks `got` against `want` entry by entry with a float32-honest tolerance: rounding
+    /// errors of a K-term sum grow like √K, so |got − want| ≤ 2 (√K + 2) · ε · magnitude, with
+    /// ε = 2⁻²³. Reports the largest difference and where it is; the padding must be untouched.
+    func expectClose(_ got: [Float], _ want: [Float], _ label: String = "",
+                     sourceLocation: SourceLocation = #_sourceLocation) {
+        let scale = magnitudes()
+        var worst = (ratio: Float(0), difference: Float(0), index: 0)
+        var touched = 0
+        for index in got.indices {
+            if index % ldc >= n {
+                if got[index] != Self.sentinel { touched += 1 }
+                continue
+            }
+            let difference = abs(got[index] - want[index])
+            let tolerance = 2 * (Float(k).squareRoot() + 2) * Float.ulpOfOne * scale[index] + .leastNormalMagnitude
+            let ratio = difference.isNaN ? .infinity : difference / tolerance
+            if ratio > worst.ratio { worst = (ratio, difference, index) }
+        }
+        let (i, j) = (worst.index / ldc, worst.index % ldc)
+        let message = "\(label) \(testDescription): max |Δ| = \(worst.difference) at C[\(i), \(j)] "
+            + "(\(got[worst.index]) vs \(want[worst.index])), \(worst.ratio)× the tolerance"
+        #expect(worst.ratio <= 1, "\(message)", sourceLocation: sourceLocation)
+        #expect(touched == 0, "\(label) \(testDescription): \(touched) padding entries of C overwritten",
+                sourceLocation: sourceLocation)
+    }
+}
+
+/// SplitMix64 (Steele, Lea and Flood 2014): a tiny seeded generator for test inputs, kept here
+/// so these tests do not depend on the library's own generator.
+struct GEMMTestRandom {
+    var state: UInt64
+    init(seed: UInt64) { state = seed }
+
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+
+    /// Uniform in [-1, 1), on a grid of 2⁻²³.
+    mutating func nextFloat() -> Float { Float(next() >> 40) * 0x1p-23 - 1 }
+}
