@@ -18,16 +18,25 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .library(name: "TensorCore", targets: ["TensorCore"]),
+        .library(name: "Figures", targets: ["Figures"]),
     ],
     targets: [
         // MARK: - Plumbing
         .target(name: "_Support", swiftSettings: kernelFlags),
+        .systemLibrary(
+            name: "CPNG", pkgConfig: "libpng16",
+            providers: [.apt(["libpng-dev"]), .brew(["libpng"])]),
+        .systemLibrary(
+            name: "CFreeType", pkgConfig: "freetype2",
+            providers: [.apt(["libfreetype-dev"]), .brew(["freetype"])]),
 
         // MARK: - Library
         .target(name: "TensorCore", dependencies: ["_Support"], swiftSettings: kernelFlags),
+        .target(name: "Figures", dependencies: ["_Support", "CPNG", "CFreeType"], swiftSettings: kernelFlags),
 
         // MARK: - Tests
         .target(name: "TestSupport", dependencies: ["TensorCore"], path: "Tests/TestSupport"),
         .testTarget(name: "TensorCoreTests", dependencies: ["TensorCore", "TestSupport"], exclude: ["References"]),
+        .testTarget(name: "FiguresTests", dependencies: ["Figures", "CPNG"]),
     ]
 )
