@@ -17,8 +17,12 @@ let package = Package(
     name: "TransformerPlayground",
     platforms: [.macOS(.v15)],
     products: [
+        .executable(name: "bench", targets: ["bench"]),
         .library(name: "TensorCore", targets: ["TensorCore"]),
         .library(name: "Figures", targets: ["Figures"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.0"),
     ],
     targets: [
         // MARK: - Plumbing
@@ -33,6 +37,14 @@ let package = Package(
         // MARK: - Library
         .target(name: "TensorCore", dependencies: ["_Support"], swiftSettings: kernelFlags),
         .target(name: "Figures", dependencies: ["_Support", "CPNG", "CFreeType"], swiftSettings: kernelFlags),
+
+        // MARK: - Executables
+        .executableTarget(
+            name: "bench",
+            dependencies: ["TensorCore", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            path: "Benchmarks",
+            exclude: ["README.md"],
+            swiftSettings: kernelFlags),
 
         // MARK: - Tests
         .target(name: "TestSupport", dependencies: ["TensorCore"], path: "Tests/TestSupport"),

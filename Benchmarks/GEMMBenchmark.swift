@@ -1,0 +1,168 @@
+// `bench gemm`: how fast the GEMM backends multiply square matrices on this machine.
+// N = the size: A, B and C are [N, N]; GFLOP/s = 2·N³ / seconds / 10⁹ (a multiply and an add
+// per term of each of the N² sums of N terms).
+
+import ArgumentParser
+import TensorCore
+
+/// Measures C = A · B for square float32 matrices with the portable GEMM and every other
+/// available backend (OpenBLAS, Accelerate), in one run, and prints GFLOP/s.
+///
+///     swift run -c release bench gemm --sizes 256,1024 --threads 2 --repeats 7
+struct GEMMBenchmark: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "gemm",
+        abstract: "GFLOP/s of the portable GEMM and OpenBLAS on square matrices.")
+
+    @OptionGroup var shared: SharedOptions
+
+    @Option(name: .long, parsing: .unconditional, help: "Square sizes to measure, comma-separated.")
+    var sizes: String = "256,512,1024,1536,2048"
+
+    func run() throws {
+        let sizes: [Int]
+        do {
+            try shared.check()
+            sizes = try Self.parse(sizes: self.sizes)
+        } catch {
+            error.exit()
+        }
+        shared.apply()
+        let backends = [GEMMBackend.portable] + [.openBLAS, .accelerate].filter(\.isAvailable)
+
+        printHeader()
+        let results = Self.measure(backends, sizes: sizes, repeats: shared.repeats)
+        results.printTable()
+        print(results.summaryLine)
+    }
+
+    // MARK: - Steps
+
+    /// The largest size accepted: three 8192² float matrices take 768 MiB.
+    static let largestSize = 8192
+
+    /// `"256,512"` → [256, 512]; anything but integers in 1...8192 is a one-line error.
+    static func parse(sizes text: String) throws(BenchError) -> [Int] {
+        let sizes = text.split(separator: ",", omittingEmptySubsequences: false)
+            .map { Int($0.trimmingCharacters(in: .whitespaces)) }
+        guard sizes.allSatisfy({ (1...largestSize).contains($0 ?? 0) }) else {
+            throw BenchError("--sizes takes integers from 1 to \(largestSize) separated by commas, got '\(text)'")
+        }
+        return sizes.map { $0! }
+    }
+
+    /// What was measured, how, and on what.
+    func printHeader() {
+        print("bench gemm: C = A·B, square float32 matrices, GFLOP/s = 2·N³ / seconds")
+        describeMachine().forEach { print($0) }
+        print("backends:")
+        GEMM.backendDetails.split(separator: "\n").forEach { print("  \($0)") }
+        print("each cell: ≥ 50 ms of warm-up, then \(shared.repeats) timed samples of ≥ 50 ms each; "
+              + "median GFLOP/s, (slowest–fastest) beside it")
+        print()
+    }
+
+    /// Times every backend at every size and compares each backend's C with the portable one.
+    static func measure(_ backends: [GEMMBackend], sizes: [Int], repeats: Int) -> Results {
+        var results = Results(backends: backends, sizes: sizes)
+        var portableProducts: [Int: [Float]] = [:]
+        // NOTE: every size runs on the portable GEMM first, and OpenBLAS comes after: OpenBLAS's
+        // worker threads keep spinning for a while after each call and would slow whatever
+        // runs next on the same cores.
+        for backend in backends {
+            for size in sizes {
+                let (timing, c) = measure(backend, size: size, repeats: repeats)
+                results.timings[backend, default: [:]][size] = timing
+                if let portable = portableProducts[size] {
+                    results.differences[backend, default: [:]][size] = zip(c, portable).map { abs($0 - $1) }.max()
+                } else {
+                    portableProducts[size] = c
+                }
+            }
+        }
+        return results
+    }
+
+    /// Times C = A · B at one size on one backend; returns the timing and C.
+    static func measure(_ backend: GEMMBackend, size n: Int, repeats: Int) -> (Timing, [Float]) {
+        var random = BenchRandom(state: UInt64(n))
+        let a = random.floats(n * n), b = random.floats(n * n)   // [N, N] each
+        var c = [Float](repeating: 0, count: n * n)              // [N, N]
+        let timing = a.withUnsafeBufferPointer { a in
+            b.withUnsafeBufferPointer { b in
+                c.withUnsafeMutableBufferPointer { c in
+                    timeCalls(repeats: repeats) {
+                        GEMM.sgemm(m: n, n: n, k: n, a: a.baseAddress!, lda: n, b: b.baseAddress!, ldb: n,
+                                   c: c.baseAddress!, ldc: n, backend: backend)
+                    }
+                }
+            }
+        }
+        return (timing, c)
+    }
+}
+
+// MARK: - Results
+
+/// The timings of one run, and how to print them.
+struct Results {
+    let backends: [GEMMBackend], sizes: [Int]
+    var timings: [GEMMBackend: [Int: Timing]] = [:]
+    /// Largest |C_backend − C_portable| over C, for every backend but the portable one.
+    var differences: [GEMMBackend: [Int: Float]] = [:]
+
+    /// GFLOP/s of the median, slowest and fastest samples.
+    func gflops(_ backend: GEMMBackend, _ n: Int) -> (median: Double, slowest: Double, fastest: Double) {
+        let timing = timings[backend]![n]!, flops = 2 * Double(n) * Double(n) * Double(n) / 1e9
+        return (flops / timing.median, flops / timing.slowest, flops / timing.fastest)
+    }
+
+    /// Median GFLOP/s of the portable GEMM over OpenBLAS's, when OpenBLAS ran at this size.
+    func ratio(_ n: Int) -> Double? {
+        timings[.openBLAS]?[n] == nil ? nil : gflops(.portable, n).median / gflops(.openBLAS, n).median
+    }
+
+    /// One row per size: each backend's median (spread), the ratio, the largest difference.
+    func printTable() {
+        var header = ["size"] + backends.map { "\($0.rawValue) GFLOP/s" }
+        if backends.contains(.openBLAS) { header.append("portable/openblas") }
+        if backends.count > 1 { header.append("max |Δ| vs portable") }
+        let rows = sizes.map { size in
+            var row = ["\(size)"]
+            for backend in backends {
+                let rate = gflops(backend, size)
+                row.append("\(format(rate.median, 1)) (\(format(rate.slowest, 1))–\(format(rate.fastest, 1)))")
+            }
+            if let ratio = ratio(size) { row.append(format(ratio, 2)) }
+            if backends.count > 1 {
+                row.append(backends.dropFirst().map { format(Double(differences[$0]![size]!), -1) }
+                    .joined(separator: ", "))
+            }
+            return row
+        }
+        let widths = header.indices.map { column in ([header] + rows).map { $0[column].count }.max()! }
+        func line(_ cells: [String]) -> String {
+            var text = zip(cells, widths).map { $0.padding(toLength: $1, withPad: " ", startingAt: 0) }
+                .joined(separator: " | ")
+            while text.last == " " { text.removeLast() }
+            return text
+        }
+        print(line(header))
+        print(widths.map { String(repeating: "-", count: $0) }.joined(separator: "-+-"))
+        rows.forEach { print(line($0)) }
+        print()
+    }
+
+    /// The last line, for scripts: every size for every backend, then the ratio at 1024 and
+    /// the thread count.
+    ///
+    ///     gemm: portable_gflops_256=… openblas_gflops_1024=… ratio_1024=1.86 threads=2
+    var summaryLine: String {
+        var fields = backends.flatMap { backend in
+            sizes.map { "\(backend.rawValue)_gflops_\($0)=\(format(gflops(backend, $0).median, 1))" }
+        }
+        fields.append("ratio_1024=\(ratio(1024).map { format($0, 2) } ?? "n/a")")
+        fields.append("threads=\(Parallel.threadCount)")
+        return "gemm: " + fields.joined(separator: " ")
+    }
+}
