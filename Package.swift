@@ -17,6 +17,7 @@ let package = Package(
     name: "TransformerPlayground",
     platforms: [.macOS(.v15)],
     products: [
+        .executable(name: "lesson", targets: ["lesson"]),
         .executable(name: "bench", targets: ["bench"]),
         .library(name: "TensorCore", targets: ["TensorCore"]),
         .library(name: "Figures", targets: ["Figures"]),
@@ -37,8 +38,20 @@ let package = Package(
         // MARK: - Library
         .target(name: "TensorCore", dependencies: ["_Support"], swiftSettings: kernelFlags),
         .target(name: "Figures", dependencies: ["_Support", "CPNG", "CFreeType"], swiftSettings: kernelFlags),
+        .target(
+            name: "Lessons",
+            dependencies: [
+                "TensorCore", "Figures", "_Support",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            path: "Lessons",
+            exclude: ["README.md", "PositionalEncoding/README.md"],
+            swiftSettings: kernelFlags),
 
         // MARK: - Executables
+        .executableTarget(
+            name: "lesson",
+            dependencies: ["Lessons", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         .executableTarget(
             name: "bench",
             dependencies: ["TensorCore", .product(name: "ArgumentParser", package: "swift-argument-parser")],
@@ -50,5 +63,7 @@ let package = Package(
         .target(name: "TestSupport", dependencies: ["TensorCore"], path: "Tests/TestSupport"),
         .testTarget(name: "TensorCoreTests", dependencies: ["TensorCore", "TestSupport"], exclude: ["References"]),
         .testTarget(name: "FiguresTests", dependencies: ["Figures", "CPNG"]),
+        .testTarget(name: "LessonsTests", dependencies: ["Lessons", "TensorCore", "TestSupport"]),
+        .testTarget(name: "LessonCommandTests", dependencies: ["lesson", "TensorCore", "TestSupport"]),
     ]
 )

@@ -1,0 +1,201 @@
+// Where a lesson's words, figures and tables go: the terminal and Output/<lesson>/.
+
+import Figures
+import Foundation
+import TensorCore
+import _Support
+
+/// Everything a running lesson needs from the outside world: its options, its seed, and one
+/// place to send prose, tables and figures.
+///
+/// Each artefact is written atomically (temporary file, then rename) into the output folder,
+/// next to the data behind it (`.npy` for matrices, `.csv` for tables and curves), and is
+/// remembered so that the run ends with the list of files it wrote.
+///
+///     context.section("The PE matrix")
+///     try context.save(heatmap, as: "pe_heatmap", data: .tensor(pe))
+public final class LessonContext {
+    /// The folder every file of this run goes to (created before the lesson starts).
+    public let outputDirectory: String
+    /// The seed every random number of the lesson derives from.
+    public let seed: UInt64
+    /// Small sizes, for tests and a quick look.
+    public let quick: Bool
+    /// Files written so far, in order.
+    public private(set) var writtenFiles: [String] = []
+
+    private var sectionNumber = 0
+    private let out: (String) -> Void
+
+    /// A context writing into `outputDirectory`, which must already be prepared
+    /// (see `prepareOutputDirectory`).
+    public init(outputDirectory: String, seed: UInt64, quick: Bool, print out: @escaping (String) -> Void = { Swift.print($0) }) {
+        self.outputDirectory = outputDirectory
+        self.seed = seed
+        self.quick = quick
+        self.out = out
+    }
+
+    // MARK: - Prose
+
+    /// Starts the next numbered step of the lesson: "3. Curves of a few dimensions".
+    public func section(_ title: String) {
+        sectionNumber += 1
+        out("\n\(sectionNumber). \(title)\n" + String(repeating: "─", count: title.count + 3))
+    }
+
+    /// A paragraph of explanation, wrapped to 96 columns.
+    public func say(_ text: String) {
+        out(wrap(text, width: 96))
+    }
+
+    // MARK: - Artefacts
+
+    /// The data that stands beside a figure.
+    public enum FigureData {
+        /// A matrix, written as `<name>.npy`.
+        case tensor(Tensor)
+        /// Columns of numbers, written as `<name>.csv`.
+        case table(Table)
+    }
+
+    /// Renders `figure` to `<name>.png` and writes the data behind it beside it.
+    public func save(_ figure: some Figure, as name: String, data: FigureData) throws {
+        let canvas = try figure.render()
+        switch data {
+        case .tensor(let tensor): try save(tensor, as: name)
+        case .table(let table): try write(table.csv(), to: "\(name).csv")
+        }
+        let path = self.path(for: "\(name).png")
+        try canvas.writePNG(to: path)
+        record(path)
+        out("  ↳ figure \(displayPath(path)): \(figure.title)")
+    }
+
+    /// Prints `table` and writes it as `<name>.csv` and `<name>.md`. A long table is printed
+    /// as `printedRows` evenly spaced rows (first and last included); the files hold every row.
+    public func show(_ table: Table, as name: String, printedRows: Int = 16) throws {
+        if table.rows.count > printedRows, printedRows >= 2 {
+            let picked = (0..<printedRows).map { $0 * (table.rows.count - 1) / (printedRows - 1) }
+            var sample = try Table(title: table.title, columns: table.columns, alignments: table.alignments,
+                                   rows: picked.map { table.rows[$0] })
+            sample.title = (table.title.map { $0 + " — " } ?? "") + "\(printedRows) of \(table.rows.count) rows; all in \(name).csv"
+            out(indent(sample.terminal(), by: 2))
+        } else {
+            out(indent(table.terminal(), by: 2))
+        }
+        try write(table.csv(), to: "\(name).csv")
+        try write(table.markdown(), to: "\(name).md")
+    }
+
+    /// Remembers a written file once, in the order first written.
+    private func record(_ path: String) {
+        if !writtenFiles.contains(path) { writtenFiles.append(path) }
+    }
+
+    /// Writes `tensor` as `<name>.npy`.
+    public func save(_ tensor: Tensor, as name: String) throws {
+        let path = self.path(for: "\(name).npy")
+        try tensor.saveNPY(to: path)
+        record(path)
+    }
+
+    private func write(_ text: String, to fileName: String) throws {
+        let path = self.path(for: fileName)
+        try AtomicFile.write(Array(text.utf8), to: path)
+        record(path)
+    }
+
+    private func path(for fileName: String) -> String {
+        outputDirectory.hasSuffix("/") ? outputDirectory + fileName : outputDirectory + "/" + fileName
+    }
+
+    // MARK: - Randomness
+
+    /// A generator for one purpose of the lesson ("embeddings", "weights"), derived from the
+    /// seed and the purpose's name, so that adding a step never changes another step's numbers.
+    public func generator(for purpose: String) -> SeededGenerator {
+        var hash: UInt64 = 0xCBF2_9CE4_8422_2325   // FNV-1a
+        for byte in purpose.utf8 {
+            hash = (hash ^ UInt64(byte)) &* 0x100_0000_01B3
+        }
+        return SeededGenerator(seed: seed ^ hash)
+    }
+
+    // MARK: - Finishing
+
+    /// The closing list of the files this run wrote.
+    public func summary() -> String {
+        var lines = ["\nWrote \(writtenFiles.count) files to \(displayPath(outputDirectory)):"]
+        for path in writtenFiles {
+            let attributes = try? FileManager.default.attributesOfItem(atPath: path)
+            let size = attributes?[.size] as? Int ?? 0
+            lines.append("  \(displayPath(path))  (\(formatBytes(size)))")
+        }
+        return lines.joined(separator: "\n")
+    }
+
+    // MARK: - The output folder
+
+    /// Makes sure `path` is a folder this process can write into, creating it if needed.
+    ///
+    /// - Throws: `LessonError` when the path is a file, cannot be created, or is not writable.
+    public static func prepareOutputDirectory(_ path: String) throws {
+        var isDirectory: ObjCBool = false
+        if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) {
+            guard isDirectory.boolValue else {
+                throw LessonError("output path \(path) is a file, not a folder; choose another --output")
+            }
+        } else {
+            do {
+                try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+            } catch {
+                throw LessonError("cannot create output folder \(path): \(reason(of: error))")
+            }
+        }
+        guard access(path, W_OK | X_OK) == 0 else {
+            throw LessonError("cannot write into output folder \(path): \(String(cString: strerror(errno)))")
+        }
+    }
+
+    private static func reason(of error: Error) -> String {
+        let underlying = (error as NSError).userInfo[NSUnderlyingErrorKey] as? NSError
+        if let code = underlying?.code, underlying?.domain == NSPOSIXErrorDomain {
+            return String(cString: strerror(Int32(code)))
+        }
+        // Foundation's messages name the file; find the nearest existing parent instead.
+        return "a parent folder is missing, not a folder, or not writable"
+    }
+}
+
+// MARK: - Text helpers
+
+/// `path` relative to the current folder when it is inside it, for shorter messages.
+func displayPath(_ path: String) -> String {
+    let here = FileManager.default.currentDirectoryPath + "/"
+    return path.hasPrefix(here) ? String(path.dropFirst(here.count)) : path
+}
+
+/// Greedy word wrap; existing line breaks are kept.
+func wrap(_ text: String, width: Int) -> String {
+    text.split(separator: "\n", omittingEmptySubsequences: false).map { line -> String in
+        var lines: [String] = []
+        var current = ""
+        for word in line.split(separator: " ") {
+            if !current.isEmpty && current.count + 1 + word.count > width {
+                lines.append(current)
+                current = String(word)
+            } else {
+                current += current.isEmpty ? String(word) : " " + word
+            }
+        }
+        lines.append(current)
+        return lines.joined(separator: "\n")
+    }.joined(separator: "\n")
+}
+
+func indent(_ text: String, by spaces: Int) -> String {
+    let pad = String(repeating: " ", count: spaces)
+    return text.split(separator: "\n", omittingEmptySubsequences: false).map { $0.isEmpty ? "" : pad + $0 }
+        .joined(separator: "\n")
+}

@@ -1,0 +1,74 @@
+// `lesson list`, `lesson info` and `lesson all`.
+
+import ArgumentParser
+import Lessons
+import TensorCore
+
+struct ListCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "list", abstract: "List the lessons with a line on each.")
+
+    func run() {
+        let width = (lessons.map { $0.name } + plannedLessons.map(\.name)).map(\.count).max() ?? 0
+        print("Lessons (run one with: swift run lesson <name>):")
+        for lesson in lessons {
+            print("  \(lesson.name.padding(toLength: width, withPad: " ", startingAt: 0))  \(lesson.summary)")
+        }
+        print("\nPlanned, not written yet:")
+        for planned in plannedLessons {
+            print("  \(planned.name.padding(toLength: width, withPad: " ", startingAt: 0))  \(planned.summary)")
+        }
+    }
+}
+
+struct InfoCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "info", abstract: "Show the build, the GEMM backend, threads and CPU features.")
+
+    @OptionGroup var common: CommonOptions
+
+    func run() throws {
+        try common.apply()
+        let caches = SystemInfo.caches.filter { $0.kind != "Instruction" }
+            .map { "\($0)" + ($0.sharedByCores > 1 ? " (shared by \($0.sharedByCores) cores)" : " per core") }
+        let rows: [(String, String)] = [
+            ("build", "\(SystemInfo.buildConfiguration); TensorCore kernels compiled with \(SystemInfo.kernelFlags)"),
+            ("CPU", SystemInfo.cpuModel),
+            ("SIMD features", SystemInfo.simdFeatures.joined(separator: " ")),
+            ("caches", caches.joined(separator: ", ")),
+            ("memory", "\(formatBytes(SystemInfo.physicalMemory)) (\(formatBytes(SystemInfo.availableMemory)) available)"),
+            ("threads", "\(Parallel.threadCount) (cores: \(SystemInfo.coreCount))"),
+            ("GEMM backend", GEMM.currentBackend.description),
+            ("GEMM details", GEMM.backendDetails),
+            ("GEMM available", GEMM.availableBackends.map(\.rawValue).joined(separator: ", ")),
+        ]
+        let width = rows.map(\.0.count).max() ?? 0
+        print("Transformer Playground")
+        for (key, value) in rows {
+            // Multi-line values continue under the first line's value column.
+            let lines = value.split(separator: "\n")
+            print("  \(key.padding(toLength: width, withPad: " ", startingAt: 0))  \(lines.first ?? "")")
+            for line in lines.dropFirst() { print(String(repeating: " ", count: width + 4) + line) }
+        }
+    }
+}
+
+struct AllCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "all", abstract: "Run every lesson with its default options, one output folder each.")
+
+    @OptionGroup var common: CommonOptions
+
+    func run() throws {
+        try common.apply()
+        let base = common.output ?? "Output"
+        for (index, lesson) in lessons.enumerated() {
+            if index > 0 { print("\n" + String(repeating: "═", count: 72) + "\n") }
+            try runWithDefaults(lesson, base: base)
+        }
+    }
+
+    private func runWithDefaults<L: Lesson>(_ lesson: L.Type, base: String) throws {
+        let options = try L.Options.parse([])
+        try runLesson(L.self, options: options, common: common, output: base + "/" + L.name)
+    }
+}

@@ -1,0 +1,44 @@
+// One subcommand per lesson: `lesson positional-encoding --positions 64`.
+
+import ArgumentParser
+import Foundation
+import Lessons
+import TensorCore
+
+/// The subcommand that runs lesson `L` with its own options and the shared ones.
+struct LessonCommand<L: Lesson>: ParsableCommand {
+    static var configuration: CommandConfiguration {
+        CommandConfiguration(commandName: L.name, abstract: L.summary)
+    }
+
+    @OptionGroup var common: CommonOptions
+    @OptionGroup var options: L.Options
+
+    func run() throws {
+        try common.apply()
+        try runLesson(L.self, options: options, common: common, output: common.output ?? "Output/\(L.name)")
+    }
+}
+
+/// Validates, prepares the output folder, runs the lesson and lists what it wrote.
+/// Nothing is written unless every option is valid.
+func runLesson<L: Lesson>(_ lesson: L.Type, options: L.Options, common: CommonOptions, output: String) throws {
+    try L.validate(options, quick: common.quick)
+    try LessonContext.prepareOutputDirectory(output)
+    print(banner(for: L.name, seed: common.seed, output: output, quick: common.quick))
+    let context = LessonContext(outputDirectory: output, seed: common.seed, quick: common.quick)
+    let start = DispatchTime.now()
+    try L.run(options, in: context)
+    let seconds = Double(DispatchTime.now().uptimeNanoseconds - start.uptimeNanoseconds) / 1e9
+    print(context.summary())
+    print(String(format: "Lesson %@ finished in %.1f s.", L.name, seconds))
+}
+
+/// The first lines of every run: what ran, where it writes, and on what.
+func banner(for name: String, seed: UInt64, output: String, quick: Bool) -> String {
+    """
+    Transformer Playground · lesson \(name)\(quick ? " (quick)" : "")
+    seed \(seed) · output \(output) · \(SystemInfo.buildConfiguration) build (kernels \(SystemInfo.kernelFlags)) · \
+    GEMM \(GEMM.currentBackend.rawValue) · \(Parallel.threadCount) threads
+    """
+}
