@@ -58,6 +58,10 @@ let package = Package(
             path: "Benchmarks",
             exclude: ["README.md"],
             swiftSettings: kernelFlags),
+        .executableTarget(
+            name: "positional-encoding-example",
+            dependencies: ["TensorCore", "Figures"],
+            path: "Examples/PositionalEncodingExample"),
 
         // MARK: - Tests
         .target(name: "TestSupport", dependencies: ["TensorCore"], path: "Tests/TestSupport"),
