@@ -137,34 +137,38 @@ public final class LessonContext {
 
     // MARK: - The output folder
 
-    /// Makes sure `path` is a folder this process can write into, creating it if needed.
+    /// Makes an interrupted run (Ctrl-C) delete the file it was writing before it exits, so the
+    /// output folder holds only whole files. The `lesson` command calls this once at start.
+    public static func removeUnfinishedFilesOnInterrupt() {
+        AtomicFile.removeUnfinishedFilesOnInterrupt()
+    }
+
+    /// Makes sure `path` is a folder this process can write into, creating it (and any missing
+    /// parents) if needed.
     ///
-    /// - Throws: `LessonError` when the path is a file, cannot be created, or is not writable.
+    /// - Throws: `LessonError` naming the path and the reason when the path or one of its parents
+    ///   is a file, when a folder cannot be created, or when it is not writable.
     public static func prepareOutputDirectory(_ path: String) throws {
-        var isDirectory: ObjCBool = false
-        if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) {
-            guard isDirectory.boolValue else {
-                throw LessonError("output path \(path) is a file, not a folder; choose another --output")
+        let absolute = path.hasPrefix("/")
+        var current = absolute ? "" : "."
+        for component in path.split(separator: "/") {
+            current += "/" + component
+            var isDirectory: ObjCBool = false
+            if FileManager.default.fileExists(atPath: current, isDirectory: &isDirectory) {
+                guard isDirectory.boolValue else {
+                    let shown = current.hasPrefix("./") ? String(current.dropFirst(2)) : current
+                    let which = shown == path || shown + "/" == path ? "" : " (\(shown) is a file)"
+                    throw LessonError("output path \(path)\(which.isEmpty ? " is a file, not a folder" : which); choose another --output")
+                }
+                continue
             }
-        } else {
-            do {
-                try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-            } catch {
-                throw LessonError("cannot create output folder \(path): \(reason(of: error))")
+            if mkdir(current, 0o755) != 0 && errno != EEXIST {
+                throw LessonError("cannot create output folder \(path): \(String(cString: strerror(errno)))")
             }
         }
         guard access(path, W_OK | X_OK) == 0 else {
             throw LessonError("cannot write into output folder \(path): \(String(cString: strerror(errno)))")
         }
-    }
-
-    private static func reason(of error: Error) -> String {
-        let underlying = (error as NSError).userInfo[NSUnderlyingErrorKey] as? NSError
-        if let code = underlying?.code, underlying?.domain == NSPOSIXErrorDomain {
-            return String(cString: strerror(Int32(code)))
-        }
-        // Foundation's messages name the file; find the nearest existing parent instead.
-        return "a parent folder is missing, not a folder, or not writable"
     }
 }
 

@@ -121,7 +121,8 @@ public enum SystemInfo {
         // Leave a quarter for everything else the process and the system hold.
         if bytes > available / 4 * 3 {
             throw TensorError.tooLarge(
-                "\(purpose) needs \(formatBytes(bytes)), but this machine has \(formatBytes(available)) available")
+                "\(purpose) needs \(formatBytes(bytes)), more than this machine can spare " +
+                "(\(formatBytes(available / 4 * 3)): three quarters of the \(formatBytes(available)) available)")
         }
     }
 
