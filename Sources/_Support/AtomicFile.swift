@@ -5,10 +5,15 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import Dispatch
 import Synchronization
 
 /// Numbers the temporary files of this process, so that concurrent writes never share one.
 private let temporaryCounter = Atomic<Int>(0)
+/// Temporary files being written right now, removed if the process is interrupted.
+private let unfinished = Mutex<Set<String>>([])
+/// Signal sources must stay alive for their handlers to run.
+nonisolated(unsafe) private var signalSources: [DispatchSourceSignal] = []
 
 /// An error from the file system, with the path and the system's reason in one line.
 public struct FileError: Error, CustomStringConvertible, Sendable {
@@ -38,6 +43,8 @@ public enum AtomicFile {
         let serial = temporaryCounter.add(1, ordering: .relaxed).newValue
         let temporary = (folder.isEmpty ? "" : folder + "/") + ".\(name).partial-\(getpid())-\(serial)"
 
+        unfinished.withLock { _ = $0.insert(temporary) }
+        defer { unfinished.withLock { _ = $0.remove(temporary) } }
         let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
         guard fd >= 0 else { throw FileError(path: path, reason: systemReason()) }
         var failure: String?
@@ -59,6 +66,25 @@ public enum AtomicFile {
         if let failure {
             unlink(temporary)
             throw FileError(path: path, reason: failure)
+        }
+    }
+
+    /// Makes Ctrl-C (SIGINT), SIGTERM and SIGHUP delete any temporary file being written before
+    /// the process exits (with status 128 + signal number, as a shell reports it), so an
+    /// interrupted run leaves neither half a file nor a stray temporary one. Call it once, early.
+    public static func removeUnfinishedFilesOnInterrupt() {
+        for signalNumber in [SIGINT, SIGTERM, SIGHUP] {
+            signal(signalNumber, SIG_IGN)   // the dispatch source below handles it instead
+            let source = DispatchSource.makeSignalSource(signal: signalNumber, queue: .global())
+            source.setEventHandler {
+                unfinished.withLock { paths in
+                    for path in paths { unlink(path) }
+                    paths.removeAll()
+                }
+                _exit(128 + signalNumber)
+            }
+            source.resume()
+            signalSources.append(source)
         }
     }
 

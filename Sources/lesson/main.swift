@@ -35,6 +35,7 @@ if let first = arguments.first, !first.hasPrefix("-"),
     fail("unknown lesson '\(first)'.\(suggestion) Lessons: \(runnable) (see 'lesson list')", code: 64)
 }
 
+LessonContext.removeUnfinishedFilesOnInterrupt()
 do {
     var command = try LessonRoot.parseAsRoot(arguments)
     try command.run()
