@@ -37,7 +37,8 @@ extension Heatmap {
     static let tickLength = 4
 
     /// The plot's size in pixels: square cells of a whole number of pixels (at most 72) if the
-    /// matrix fits in `maximumPlotSize`, else one pixel per block of cells. A plot thinner
+    /// matrix fits in `maximumPlotSize`, else one pixel per block of cells, with the short side
+    /// at least half of `maximumPlotSize` for very elongated matrices. A plot thinner
     /// than 160 pixels (a single row, say) is stretched to 160 so that it stays visible.
     func plotSize() -> (width: Int, height: Int) {
         let longest = max(rows, columns)
@@ -49,6 +50,11 @@ extension Heatmap {
             let scale = Double(maximumPlotSize) / Double(longest)
             width = max(1, Int((Double(columns) * scale).rounded()))
             height = max(1, Int((Double(rows) * scale).rounded()))
+            // A very tall or wide matrix (8000 positions × 512 dimensions) would become a thin
+            // strip; give its short side at least half the plot, cells no longer square.
+            let shortest = maximumPlotSize / 2
+            if width < shortest { width = min(columns, shortest) }
+            if height < shortest { height = min(rows, shortest) }
         }
         let thinnest = min(160, maximumPlotSize)
         if width < thinnest { width = columns <= thinnest ? columns * ((thinnest + columns - 1) / columns) : thinnest }
