@@ -172,10 +172,10 @@ public enum PositionalEncodingLesson: Lesson {
         context.section("A few dimensions over positions")
         let (positions, dModel) = (pe.shape[0], pe.shape[1])
         let wavelengths = PositionalEncoding.wavelengths(dModel: dModel)
-        // One fast, two middle and one slow pair (the sin of each): wavelengths of roughly 6,
-        // 25, 150 and 10000 positions at d = 128.
-        let chosen = [0, evenDimension(0.15, dModel), evenDimension(0.35, dModel), evenDimension(0.8, dModel)]
-            .reduce(into: [Int]()) { if !$0.contains($1) && $1 < dModel { $0.append($1) } }
+        // The sin of four pairs whose wavelengths are about P/20, P/5, P and 8P, so that the
+        // chart stays readable for any number of positions (dims 0, 20, 42, 74 for P = d = 128).
+        let chosen = [0.05, 0.2, 1, 8].map { sinDimension(wavelength: $0 * Double(positions), dModel: dModel) }
+            .reduce(into: [Int]()) { if !$0.contains($1) { $0.append($1) } }
         var chart = LineChart(
             title: "PE(pos, dim) over positions for \(chosen.count) dimensions (d = \(dModel))",
             xLabel: "position", yLabel: "PE(pos, dim)", series: [])
@@ -193,17 +193,20 @@ public enum PositionalEncodingLesson: Lesson {
         }
         try context.save(chart, as: "curves", data: .table(data))
         context.say("""
-            Dimension 0 is a sine of wavelength 2π ≈ 6.3 positions, sampled at whole positions: it \
-            tells neighbours apart. Dimension \(chosen.last!) has wavelength \
-            \(format(wavelengths[chosen.last! / 2], 0)) positions: over the first \(positions) \
-            positions it hardly moves, so it tells the beginning of a long text from its end. \
-            Together the pairs read position like the hands of a clock, from seconds to hours.
+            Dimension \(chosen[0]) is a sine of wavelength \(format(wavelengths[chosen[0] / 2], 1)) \
+            positions, sampled at whole positions: it tells neighbours apart. Dimension \
+            \(chosen.last!) has wavelength \(format(wavelengths[chosen.last! / 2], 0)) positions: \
+            across all \(positions) positions it turns through only \
+            \(format(Double(positions) / wavelengths[chosen.last! / 2], 2)) of a cycle, so it tells \
+            the beginning of a long text from its end. Together the pairs read position like the \
+            hands of a clock, from seconds to hours.
             """)
     }
 
-    /// The even dimension nearest to `fraction` of the width (the sin of a pair).
-    static func evenDimension(_ fraction: Double, _ dModel: Int) -> Int {
-        min(dModel - 2, Int((fraction * Double(dModel) / 2).rounded()) * 2)
+    /// The sin dimension 2i of the pair whose wavelength 2π·10000^(2i/d) is nearest to `wavelength`.
+    static func sinDimension(wavelength: Double, dModel: Int) -> Int {
+        let pair = (Double(dModel) / 2 * Foundation.log(max(wavelength, 2 * .pi) / (2 * .pi)) / Foundation.log(10_000)).rounded()
+        return 2 * min(dModel / 2 - 1, max(0, Int(pair)))
     }
 
     // MARK: - 4. Similarity between positions
