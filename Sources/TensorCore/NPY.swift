@@ -28,10 +28,17 @@ extension Tensor {
         let headerLength = UInt16(header.utf8.count)
         bytes += [UInt8(headerLength & 0xFF), UInt8(headerLength >> 8)]
         bytes += Array(header.utf8)
-        bytes.reserveCapacity(bytes.count + count * 4)
-        for i in 0..<count {
-            let bits = storage.pointer[i].bitPattern.littleEndian
-            withUnsafeBytes(of: bits) { bytes += $0 }
+        let headerEnd = bytes.count
+        bytes += [UInt8](repeating: 0, count: count * 4)
+        bytes.withUnsafeMutableBytes { raw in
+            let data = raw.baseAddress! + headerEnd
+            #if _endian(little)
+            data.copyMemory(from: storage.pointer, byteCount: count * 4)
+            #else
+            for i in 0..<count {
+                data.storeBytes(of: storage.pointer[i].bitPattern.littleEndian, toByteOffset: 4 * i, as: UInt32.self)
+            }
+            #endif
         }
         return bytes
     }
@@ -87,10 +94,12 @@ extension Tensor {
             throw fail("shape \(shape) needs \(count * 4) data bytes, the file has \(bytes.count - dataStart)")
         }
         self.init(shape: shape, storage: TensorStorage(count: count))
-        for i in 0..<count {
-            let o = dataStart + 4 * i
-            let bits = UInt32(bytes[o]) | UInt32(bytes[o + 1]) << 8 | UInt32(bytes[o + 2]) << 16 | UInt32(bytes[o + 3]) << 24
-            storage.pointer[i] = Float(bitPattern: bits)
+        let target = storage.pointer
+        bytes.withUnsafeBytes { raw in
+            for i in 0..<count {
+                let bits = raw.loadUnaligned(fromByteOffset: dataStart + 4 * i, as: UInt32.self)
+                target[i] = Float(bitPattern: UInt32(littleEndian: bits))
+            }
         }
     }
 

@@ -10,13 +10,9 @@ struct ListCommand: ParsableCommand {
     func run() {
         let width = (lessons.map { $0.name } + plannedLessons.map(\.name)).map(\.count).max() ?? 0
         print("Lessons (run one with: swift run lesson <name>):")
-        for lesson in lessons {
-            print("  \(lesson.name.padding(toLength: width, withPad: " ", startingAt: 0))  \(lesson.summary)")
-        }
+        printAligned(lessons.map { ($0.name, $0.summary) }, keyWidth: width)
         print("\nPlanned, not written yet:")
-        for planned in plannedLessons {
-            print("  \(planned.name.padding(toLength: width, withPad: " ", startingAt: 0))  \(planned.summary)")
-        }
+        printAligned(plannedLessons.map { ($0.name, $0.summary) }, keyWidth: width)
     }
 }
 
@@ -41,14 +37,18 @@ struct InfoCommand: ParsableCommand {
             ("GEMM details", GEMM.backendDetails),
             ("GEMM available", GEMM.availableBackends.map(\.rawValue).joined(separator: ", ")),
         ]
-        let width = rows.map(\.0.count).max() ?? 0
         print("Transformer Playground")
-        for (key, value) in rows {
-            // Multi-line values continue under the first line's value column.
-            let lines = value.split(separator: "\n")
-            print("  \(key.padding(toLength: width, withPad: " ", startingAt: 0))  \(lines.first ?? "")")
-            for line in lines.dropFirst() { print(String(repeating: " ", count: width + 4) + line) }
-        }
+        printAligned(rows, keyWidth: rows.map(\.0.count).max() ?? 0)
+    }
+}
+
+/// Prints `key  value` lines with the values in one column; a multi-line value continues under
+/// its first line.
+func printAligned(_ rows: [(String, String)], keyWidth: Int) {
+    for (key, value) in rows {
+        let lines = value.split(separator: "\n")
+        print("  \(key.padding(toLength: keyWidth, withPad: " ", startingAt: 0))  \(lines.first ?? "")")
+        for line in lines.dropFirst() { print(String(repeating: " ", count: keyWidth + 4) + line) }
     }
 }
 
