@@ -1,5 +1,7 @@
 // The picture every figure draws into: a grid of RGBA pixels, with rectangles and blending.
 
+import _Support
+
 /// A picture in memory: `width × height` pixels of 8-bit RGBA, row by row from the top left.
 ///
 /// Pixel `(x, y)` covers the unit square from `(x, y)` to `(x + 1, y + 1)`, so its centre is at
@@ -29,7 +31,7 @@ public struct Canvas: Sendable {
     ///   - height: height in pixels, at least 0.
     ///   - background: the colour of every pixel to begin with; white by default.
     public init(width: Int, height: Int, background: Color = .white) {
-        precondition(width >= 0 && height >= 0, "Canvas size must not be negative: \(width)×\(height)")
+        ensure(width >= 0 && height >= 0, "Canvas size must not be negative: \(width)×\(height)")
         self.width = width
         self.height = height
         var pixels = [UInt8](repeating: 0, count: 4 * width * height)
@@ -44,7 +46,7 @@ public struct Canvas: Sendable {
 
     /// Wraps existing RGBA bytes; `pixels.count` must be `4 * width * height`.
     init(width: Int, height: Int, pixels: [UInt8]) {
-        precondition(pixels.count == 4 * width * height)
+        ensure(pixels.count == 4 * width * height, "\(pixels.count) bytes cannot be \(width)×\(height) RGBA pixels")
         self.width = width
         self.height = height
         self.pixels = pixels
@@ -56,12 +58,12 @@ public struct Canvas: Sendable {
     ///     canvas[0, 0] == .red   // true
     public subscript(x: Int, y: Int) -> Color {
         get {
-            precondition(x >= 0 && x < width && y >= 0 && y < height, "pixel (\(x), \(y)) is outside the canvas")
+            ensure(x >= 0 && x < width && y >= 0 && y < height, "pixel (\(x), \(y)) is outside the canvas")
             let i = 4 * (y * width + x)
             return Color(r: pixels[i], g: pixels[i + 1], b: pixels[i + 2], a: pixels[i + 3])
         }
         set {
-            precondition(x >= 0 && x < width && y >= 0 && y < height, "pixel (\(x), \(y)) is outside the canvas")
+            ensure(x >= 0 && x < width && y >= 0 && y < height, "pixel (\(x), \(y)) is outside the canvas")
             let i = 4 * (y * width + x)
             pixels[i] = newValue.r
             pixels[i + 1] = newValue.g

@@ -1,6 +1,7 @@
 // Seeded random numbers of our own, so that a seed gives the same numbers on every platform.
 
 import Foundation
+import _Support
 
 /// A small, fast, seeded random number generator: xoshiro256** (Blackman & Vigna, 2018),
 /// seeded through SplitMix64 so that any 64-bit seed, including 0, gives a good state.
@@ -60,7 +61,7 @@ public struct SeededGenerator: RandomNumberGenerator, Sendable {
 
     /// A uniform integer in `0..<upperBound` (Lemire's multiply-shift, no modulo bias).
     public mutating func nextInt(below upperBound: Int) -> Int {
-        precondition(upperBound > 0, "upper bound must be positive")
+        ensure(upperBound > 0, "upper bound must be positive")
         let bound = UInt64(upperBound)
         var product = next().multipliedFullWidth(by: bound)
         if product.low < bound {

@@ -1,6 +1,8 @@
 // Tensor: a Float32 array with a shape, stored contiguously in row-major order.
 // Shapes are written [B, N, d] in comments: B = batch, N = rows (sequence length), d = width.
 
+import _Support
+
 /// A dense, row-major array of `Float` with a shape — the one value type every lesson computes with.
 ///
 /// A tensor is a value: copies are cheap (the storage is shared) and the first write to a shared
@@ -91,7 +93,7 @@ public struct Tensor: @unchecked Sendable {
 
     /// The single element of a one-element tensor (a scalar or a [1] or [1, 1] tensor).
     public var item: Float {
-        precondition(count == 1, "item needs a tensor with one element, not shape \(shape)")
+        ensure(count == 1, "item needs a tensor with one element, not shape \(shape)")
         return storage.pointer[0]
     }
 
@@ -107,10 +109,10 @@ public struct Tensor: @unchecked Sendable {
 
     @usableFromInline
     func flatIndex(_ index: [Int]) -> Int {
-        precondition(index.count == rank, "index \(index) has \(index.count) axes; tensor has shape \(shape)")
+        ensure(index.count == rank, "index \(index) has \(index.count) axes; tensor has shape \(shape)")
         var offset = 0
         for (axis, i) in index.enumerated() {
-            precondition(i >= 0 && i < shape[axis], "index \(index) is out of range for shape \(shape)")
+            ensure(i >= 0 && i < shape[axis], "index \(index) is out of range for shape \(shape)")
             offset = offset * shape[axis] + i
         }
         return offset
@@ -143,7 +145,7 @@ public struct Tensor: @unchecked Sendable {
     static func elementCount(_ shape: [Int]) -> Int {
         var count = 1
         for extent in shape {
-            precondition(extent >= 0, "negative extent in shape \(shape)")
+            ensure(extent >= 0, "negative extent in shape \(shape)")
             count *= extent
         }
         return count
