@@ -60,7 +60,8 @@ struct AllCommand: ParsableCommand {
 
     func run() throws {
         try common.apply()
-        let base = common.output ?? "Output"
+        var base = common.output ?? "Output"
+        while base.count > 1 && base.hasSuffix("/") { base.removeLast() }
         for (index, lesson) in lessons.enumerated() {
             if index > 0 { print("\n" + String(repeating: "═", count: 72) + "\n") }
             try runWithDefaults(lesson, base: base)
