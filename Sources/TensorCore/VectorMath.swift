@@ -108,6 +108,37 @@ public enum VectorMath {
         return total
     }
 
+    /// x[i] ← x[i] · factor for `count` elements.
+    @inlinable
+    public static func scale(_ x: UnsafeMutablePointer<Float>, count: Int, by factor: Float) {
+        var i = 0
+        while i + 16 <= count {
+            store(load(x + i) * factor, x + i)
+            i += 16
+        }
+        while i < count {
+            x[i] *= factor
+            i += 1
+        }
+    }
+
+    /// Σ a[i]·b[i] over `count` elements, in 16 lanes (the order of the sum differs from a loop's).
+    @inlinable
+    public static func dot(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, count: Int) -> Float {
+        var sum = SIMD16<Float>(repeating: 0)
+        var i = 0
+        while i + 16 <= count {
+            sum = sum.addingProduct(load(a + i), load(b + i))
+            i += 16
+        }
+        var total = sum.sum()
+        while i < count {
+            total += a[i] * b[i]
+            i += 1
+        }
+        return total
+    }
+
     // MARK: - Unaligned SIMD loads and stores
 
     @inlinable @inline(__always)
