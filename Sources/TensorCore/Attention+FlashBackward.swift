@@ -1,0 +1,290 @@
+// FlashAttention backward: gradients by recomputation, with no N×M matrix in memory.
+//
+//   B = batch, H = heads, N = query rows, M = key rows, d = head dim, Br × Bc = tile
+//
+//   D = rowsum(dO ∘ O)                                       [N]   (= Σⱼ Pᵢⱼ dPᵢⱼ)
+//   for each block of Bc keys (in parallel), dK_blk = dV_blk = 0:
+//     for each block of Br queries that sees it:
+//       P  = exp(Q_blk K_blkᵀ · scale − L)                   [Br, Bc]   recomputed, in cache
+//       dV_blk += Pᵀ dO_blk
+//       dP = dO_blk V_blkᵀ                                   [Br, Bc]
+//       dS = P ∘ (dP − D)                                    (the softmax backward)
+//       dQ_blk += dS K_blk · scale
+//       dK_blk += dSᵀ Q_blk · scale
+//
+// Recomputing P costs one more Q Kᵀ product than the standard backward (which reads the stored
+// P), but every product runs on tiles in cache instead of N×M matrices in memory. dQ gets a
+// contribution from every key block: each worker accumulates its key blocks into its own copy
+// of dQ, and the copies are added at the end.
+
+import _Support
+
+/// The backward of FlashAttention, from Q, K, V, O, L and dO alone.
+///
+///     let flash = try attentionFlash(q: q, k: k, v: v)
+///     let grads = try attentionFlashBackward(q: q, k: k, v: v, output: flash.output,
+///                                            logsumexp: flash.logsumexp, dOutput: dO)
+///
+/// - Parameters:
+///   - q, k, v: the forward's inputs: [B, H, N, d], [B, H, M, d], [B, H, M, d]
+///   - output: O from `attentionFlash`: [B, H, N, d]
+///   - logsumexp: L from `attentionFlash`: [B, H, N]
+///   - dOutput: ∂loss/∂O: [B, H, N, d]
+///   - mask, scale: as given to the forward.
+///   - blocks: Br and Bc (need not match the forward's).
+public func attentionFlashBackward(
+    q: Tensor, k: Tensor, v: Tensor, output: Tensor, logsumexp: Tensor, dOutput: Tensor,
+    mask: AttentionMask = .none, scale: Float? = nil, blocks: FlashBlockSizes = .default
+) throws -> AttentionGradients {
+    let shape = try AttentionShape(q: q, k: k, v: v, mask: mask)
+    try blocks.validate()
+    try shape.checkSameShape(output, as: q.shape, name: "O")
+    try shape.checkSameShape(dOutput, as: q.shape, name: "dO")
+    try shape.checkSameShape(logsumexp, as: [shape.batch, shape.heads, shape.queries], name: "L")
+    let (n, m, d) = (shape.queries, shape.keys, shape.headDim)
+    let scale = scale ?? attentionDefaultScale(headDim: d)
+    let plan = FlashPlan(shape: shape, blocks: blocks)
+    var dQ = Tensor.zeros(q.shape), dK = Tensor.zeros(k.shape), dV = Tensor.zeros(v.shape)
+    if shape.pairs == 0 || n == 0 || m == 0 {
+        return AttentionGradients(dQ: dQ, dK: dK, dV: dV, stats: AttentionStats())
+    }
+
+    // Work: key blocks of each pair, split into `groups` interleaved sets when there are fewer
+    // pairs than threads; every (pair, group) accumulates into its own copy of dQ.
+    let groups = min(plan.keyBlocks, max(1, (Parallel.threadCount + shape.pairs - 1) / shape.pairs))
+    let packed = FlashBackwardOperands(plan: plan, groups: groups)
+    defer { packed.deallocate() }
+    packed.pack(q: q, k: k, v: v, output: output, logsumexp: logsumexp, dOutput: dOutput, scale: scale)
+
+    let items = shape.pairs * groups
+    var traffic = [Int](repeating: 0, count: items)
+    dK.withUnsafeMutableBufferPointer { dK in dV.withUnsafeMutableBufferPointer { dV in
+    traffic.withUnsafeMutableBufferPointer { traffic in
+        let targets = FlashBackwardTargets(dK: dK.baseAddress!, dV: dV.baseAddress!, scale: scale, mask: mask)
+        Parallel.forEach(chunks: items) { item in
+            let pair = item / groups, group = item % groups
+            var bytes = 0
+            for block in stride(from: group, to: plan.keyBlocks, by: groups) {
+                bytes += flashBackwardKeyBlock(packed, targets, pair: pair, group: group, keyBlock: block)
+            }
+            traffic[item] = bytes
+        }
+    } } }
+    // dQ = scale · Σ over groups of the partial dQs, cropped to [N, d].
+    dQ.withUnsafeMutableBufferPointer { dQ in
+        packed.sumPartialQueryGradients(into: dQ.baseAddress!, scale: scale)
+    }
+
+    let (np, dp) = (plan.paddedQueries, plan.paddedDim)
+    let stats = AttentionStats(
+        extraBytes: MemoryLayout<Float>.stride * (packed.floatCount
+                                                  + min(items, Parallel.threadCount) * packed.scratchFloats),
+        dramBytes: traffic.reduce(0, +) + MemoryLayout<Float>.stride * shape.pairs * (
+            2 * n * d + n                      // D = rowsum(dO ∘ O): read O, dO; write D
+            + groups * np * dp + n * d))       // add up the partial dQs; write dQ
+    return AttentionGradients(dQ: dQ, dK: dK, dV: dV, stats: stats)
+}
+
+// MARK: - Operands
+
+/// Q, K, V and dO of every pair in the layouts the backward's tile products read, plus L, D
+/// and the partial dQs. All zero-padded to whole tiles.
+struct FlashBackwardOperands: @unchecked Sendable {
+    let plan: FlashPlan, groups: Int
+    let qStrips, dOStrips, qRows, dORows: UnsafeMutablePointer<Float>   // [pairs, Np, dp] each
+    let kPanels, vPanels, kRows: UnsafeMutablePointer<Float>            // [pairs, Mp, dp] each
+    let lse, delta: UnsafeMutablePointer<Float>                         // [pairs, Np]
+    let dQPartial: UnsafeMutablePointer<Float>                          // [pairs, groups, Np, dp]
+
+    var queryFloats: Int { plan.shape.pairs * plan.paddedQueries * plan.paddedDim }
+    var keyFloats: Int { plan.shape.pairs * plan.paddedKeys * plan.paddedDim }
+    var floatCount: Int { 4 * queryFloats + 3 * keyFloats + 2 * plan.shape.pairs * plan.paddedQueries
+                          + groups * queryFloats }
+    /// Floats of one worker's tiles: S/P, dP/dS and dSᵀ [Br, Bc] each; dKᵀ and dVᵀ [dp, Bc].
+    var scratchFloats: Int { 3 * plan.br * plan.bc + 2 * plan.paddedDim * plan.bc }
+
+    init(plan: FlashPlan, groups: Int) {
+        self.plan = plan
+        self.groups = groups
+        let pairs = plan.shape.pairs, np = plan.paddedQueries, mp = plan.paddedKeys, dp = plan.paddedDim
+        (qStrips, dOStrips, qRows, dORows) = (allocateFloats(pairs * np * dp), allocateFloats(pairs * np * dp),
+                                              allocateFloats(pairs * np * dp), allocateFloats(pairs * np * dp))
+        (kPanels, vPanels, kRows) = (allocateFloats(pairs * mp * dp), allocateFloats(pairs * mp * dp),
+                                     allocateFloats(pairs * mp * dp))
+        (lse, delta) = (allocateFloats(pairs * np), allocateFloats(pairs * np))
+        dQPartial = allocateFloats(pairs * groups * np * dp)
+        dQPartial.update(repeating: 0, count: pairs * groups * np * dp)
+    }
+
+    func deallocate() {
+        for pointer in [qStrips, dOStrips, qRows, dORows, kPanels, vPanels, kRows, lse, delta, dQPartial] {
+            pointer.deallocate()
+        }
+    }
+
+    func pack(q: Tensor, k: Tensor, v: Tensor, output: Tensor, logsumexp: Tensor, dOutput: Tensor, scale: Float) {
+        let s = plan.shape
+        let (pairs, n, m, d, np, mp, dp) = (s.pairs, s.queries, s.keys, s.headDim, plan.paddedQueries,
+                                            plan.paddedKeys, plan.paddedDim)
+        let q = q.storage.pointer, k = k.storage.pointer, v = v.storage.pointer
+        let o = output.storage.pointer, dO = dOutput.storage.pointer, l = logsumexp.storage.pointer
+        PackedHeads.transposedStrips(q, pairs: pairs, rows: n, d: d, paddedRows: np, dp: dp, width: 8,
+                                     into: qStrips, scale: scale)
+        PackedHeads.transposedStrips(dO, pairs: pairs, rows: n, d: d, paddedRows: np, dp: dp, width: 8, into: dOStrips)
+        PackedHeads.rows(q, pairs: pairs, rows: n, d: d, paddedRows: np, dp: dp, into: qRows)
+        PackedHeads.rows(dO, pairs: pairs, rows: n, d: d, paddedRows: np, dp: dp, into: dORows)
+        PackedHeads.transposedStrips(k, pairs: pairs, rows: m, d: d, paddedRows: mp, dp: dp, width: 32, into: kPanels)
+        PackedHeads.transposedStrips(v, pairs: pairs, rows: m, d: d, paddedRows: mp, dp: dp, width: 32, into: vPanels)
+        PackedHeads.rows(k, pairs: pairs, rows: m, d: d, paddedRows: mp, dp: dp, into: kRows)
+        // L, with +∞ for padding rows and rows that saw no key, so that P = exp(S − L) = 0 there;
+        // D = rowsum(dO ∘ O).
+        for pair in 0..<pairs {
+            for r in 0..<np {
+                let row = pair * n + r
+                let value = r < n ? l[row] : .infinity
+                lse[pair * np + r] = value == -.infinity ? .infinity : value
+                delta[pair * np + r] = r < n ? VectorMath.dot(dO + row * d, o + row * d, count: d) : 0
+            }
+        }
+    }
+
+    /// dQ[pair, i, c] = scale · Σ_groups dQPartial[pair, group, i, c] for i < N, c < d.
+    func sumPartialQueryGradients(into dQ: UnsafeMutablePointer<Float>, scale: Float) {
+        let s = plan.shape, np = plan.paddedQueries, dp = plan.paddedDim
+        Parallel.forEachRange(s.pairs, minimum: 1) { pairs in
+            for pair in pairs {
+                for i in 0..<s.queries {
+                    for c in 0..<s.headDim {
+                        var sum: Float = 0
+                        for group in 0..<groups { sum += dQPartial[((pair * groups + group) * np + i) * dp + c] }
+                        dQ[(pair * s.queries + i) * s.headDim + c] = scale * sum
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Where the backward writes dK and dV, and the forward's settings.
+struct FlashBackwardTargets: @unchecked Sendable {
+    let dK: UnsafeMutablePointer<Float>, dV: UnsafeMutablePointer<Float>
+    let scale: Float, mask: AttentionMask
+}
+
+// MARK: - One block of keys
+
+/// Accumulates dK and dV of one key block over every query block that sees it, and adds the
+/// block's share of dQ to the group's partial dQ. Returns the bytes moved through slow memory.
+func flashBackwardKeyBlock(
+    _ ops: FlashBackwardOperands, _ targets: FlashBackwardTargets, pair: Int, group: Int, keyBlock: Int
+) -> Int {
+    let plan = ops.plan, shape = plan.shape
+    let (n, m, d, dp, br, bc) = (shape.queries, shape.keys, shape.headDim, plan.paddedDim, plan.br, plan.bc)
+    let (np, mp) = (plan.paddedQueries, plan.paddedKeys)
+    let b = pair / shape.heads, k0 = keyBlock * bc
+    let keyLimit = min(m, targets.mask.keyLengths?[b] ?? m)
+    let keys = min(bc, keyLimit - k0)
+    guard keys > 0 else { return 0 }
+    let keyPanels = (keys + 31) / 32, width = keyPanels * 32
+
+    let scratch = allocateFloats(ops.scratchFloats)
+    defer { scratch.deallocate() }
+    let p = scratch                          // [Br, Bc]   S, then P
+    let dS = p + br * bc                     // [Br, Bc]   dP, then dS
+    let dST = dS + br * bc                   // [Bc, Br]   dSᵀ
+    let dKT = dST + br * bc                  // [Bc/32][dp][32]
+    let dVT = dKT + dp * bc                  // [Bc/32][dp][32]
+    dKT.update(repeating: 0, count: 2 * dp * bc)
+
+    let qStrips = ops.qStrips + pair * np * dp, dOStrips = ops.dOStrips + pair * np * dp
+    let qRows = ops.qRows + pair * np * dp, dORows = ops.dORows + pair * np * dp
+    let kPanels = ops.kPanels + pair * mp * dp, vPanels = ops.vPanels + pair * mp * dp
+    let kRows = ops.kRows + pair * mp * dp
+    let lse = ops.lse + pair * np, delta = ops.delta + pair * np
+    let dQ = ops.dQPartial + (pair * ops.groups + group) * np * dp
+    var bytes = MemoryLayout<Float>.stride * 2 * keys * d          // load K_blk, V_blk
+
+    for q0 in stride(from: 0, to: n, by: br) {
+        let rows = min(br, n - q0), rows8 = roundUp(rows, toMultipleOf: 8)
+        // Causal: skip query blocks whose last row sees no key of this block.
+        if targets.mask.causal && q0 + rows - 1 + plan.diagonalOffset < k0 { continue }
+        bytes += MemoryLayout<Float>.stride * (2 * rows * d + 2 * rows + 2 * rows * d)   // Q, dO, L, D; dQ r/w
+
+        // S = (Q · scale) K_blkᵀ   [rows, keys]
+        for qs in stride(from: 0, to: rows8, by: 8) {
+            for panel in 0..<keyPanels {
+                tileProduct8x32(k: dp, x: qStrips + (q0 + qs) * dp, xStep: 8, y: kPanels + (k0 + panel * 32) * dp,
+                                ldy: 32, c: p + qs * bc + panel * 32, ldc: bc, .overwrite)
+            }
+        }
+        // P = exp(S − L), with masked scores (and key columns past the block) set to 0.
+        for r in 0..<rows8 {
+            let row = p + r * bc, i = q0 + r
+            var limit = keys
+            if targets.mask.causal { limit = max(0, min(limit, i + plan.diagonalOffset - k0 + 1)) }
+            let shift = lse[q0 + r]
+            var j = 0
+            while j < width {
+                VectorMath.store(VectorMath.exp(VectorMath.load(row + j) - shift), row + j)
+                j += 16
+            }
+            for j in limit..<width { row[j] = 0 }
+            if let allowed = targets.mask.allowed, i < n {
+                let base = allowed.storage.pointer + (allowed.rank == 3 ? b * n * m : 0) + i * m + k0
+                for j in 0..<limit where base[j] == 0 { row[j] = 0 }
+            }
+        }
+        // dVᵀ += dO_blkᵀ P   [dp, keys]
+        for panel in 0..<keyPanels {
+            for c0 in stride(from: 0, to: dp, by: 8) {
+                tileProduct8x32(k: rows8, x: dORows + q0 * dp + c0, xStep: dp, y: p + panel * 32, ldy: bc,
+                                c: dVT + panel * dp * 32 + c0 * 32, ldc: 32, .accumulate)
+            }
+        }
+        // dP = dO_blk V_blkᵀ   [rows, keys]
+        for qs in stride(from: 0, to: rows8, by: 8) {
+            for panel in 0..<keyPanels {
+                tileProduct8x32(k: dp, x: dOStrips + (q0 + qs) * dp, xStep: 8, y: vPanels + (k0 + panel * 32) * dp,
+                                ldy: 32, c: dS + qs * bc + panel * 32, ldc: bc, .overwrite)
+            }
+        }
+        // dS = P ∘ (dP − D), and its transpose for dQ.
+        for r in 0..<rows8 {
+            let pRow = p + r * bc, dSRow = dS + r * bc
+            let shift = delta[q0 + r]
+            var j = 0
+            while j < width {
+                let value = VectorMath.load(pRow + j) * (VectorMath.load(dSRow + j) - shift)
+                VectorMath.store(value, dSRow + j)
+                for lane in 0..<16 { dST[(j + lane) * br + r] = value[lane] }
+                j += 16
+            }
+        }
+        // dKᵀ += Q_blkᵀ dS   [dp, keys]
+        for panel in 0..<keyPanels {
+            for c0 in stride(from: 0, to: dp, by: 8) {
+                tileProduct8x32(k: rows8, x: qRows + q0 * dp + c0, xStep: dp, y: dS + panel * 32, ldy: bc,
+                                c: dKT + panel * dp * 32 + c0 * 32, ldc: 32, .accumulate)
+            }
+        }
+        // dQ_blk += dS K_blk   [rows, dp]
+        for qs in stride(from: 0, to: rows8, by: 8) {
+            for c0 in stride(from: 0, to: dp, by: 32) {
+                tileProduct8x32(k: keys, x: dST + qs, xStep: br, y: kRows + k0 * dp + c0, ldy: dp,
+                                c: dQ + (q0 + qs) * dp + c0, ldc: dp, .accumulate)
+            }
+        }
+    }
+
+    // dK = scale · dKᵀᵀ, dV = dVᵀᵀ for the block's keys.
+    let dKBlock = targets.dK + (pair * m + k0) * d, dVBlock = targets.dV + (pair * m + k0) * d
+    for j in 0..<keys {
+        let panel = j / 32, lane = j % 32
+        for c in 0..<d {
+            dKBlock[j * d + c] = targets.scale * dKT[panel * dp * 32 + c * 32 + lane]
+            dVBlock[j * d + c] = dVT[panel * dp * 32 + c * 32 + lane]
+        }
+    }
+    bytes += MemoryLayout<Float>.stride * 2 * keys * d              // store dK_blk, dV_blk
+    return bytes
+}

@@ -1,0 +1,144 @@
+// The tile product under the flash kernels, and the packed layouts it reads.
+//
+//   X: [K, 8] rows of 8 numbers per step of K (row stride xStep)    — "broadcast" operand
+//   Y: [K, 32] rows of 32 numbers per step of K (row stride ldy)    — "vector" operand
+//   C: [8, 32] = Xᵀ Y                                                — 16 zmm accumulators
+//
+// Every product the flash kernels need has this form, once the operands are laid out right:
+//   forward   Sᵀ[keys, q] = Σ_c Kᵀ[c, keys] · Qᵀ[c, q]      Oᵀ[c, q] += Σ_key V[key, c] · Pᵀ[key, q]
+//   backward  S[q, keys]  = Σ_c Qᵀ[c, q] · Kᵀ[c, keys]      dP[q, keys] = Σ_c dOᵀ[c, q] · Vᵀ[c, keys]
+//             dVᵀ[c, keys] += Σ_q dO[q, c] · P[q, keys]     dKᵀ[c, keys] += Σ_q Q[q, c] · dS[q, keys]
+//             dQ[q, c] += Σ_key dSᵀ[key, q] · K[key, c]
+// so one micro-kernel serves all seven, and its loop is 2 vector loads, 8 broadcasts and 16 FMAs
+// per step (check with `objdump -d`: the loop body is 16 `vfmadd231ps` on zmm registers with
+// embedded broadcasts).
+
+import _Support
+
+/// How the tile product treats the C it writes to.
+@usableFromInline
+enum TileUpdate {
+    /// C = Xᵀ Y
+    case overwrite
+    /// C += Xᵀ Y
+    case accumulate
+    /// C = C ∘ α + Xᵀ Y, with α one factor per column (the online softmax's rescaling of O)
+    case rescale(SIMD16<Float>, SIMD16<Float>)
+}
+
+/// One row of a tile: 32 floats in two SIMD16 registers.
+@usableFromInline
+struct TileRow32 {
+    @usableFromInline var low = SIMD16<Float>(), high = SIMD16<Float>()
+
+    @inlinable @inline(__always)
+    init() {}
+
+    /// row += x · y for one step of K: x broadcast to 16 lanes, y = 32 numbers.
+    @inlinable @inline(__always)
+    mutating func add(_ x: Float, _ y0: SIMD16<Float>, _ y1: SIMD16<Float>) {
+        let x = SIMD16<Float>(repeating: x)
+        low = low.addingProduct(x, y0)
+        high = high.addingProduct(x, y1)
+    }
+
+    @inlinable @inline(__always)
+    func store(to c: UnsafeMutablePointer<Float>, _ update: TileUpdate) {
+        let target = UnsafeMutableRawPointer(c)
+        var low = low, high = high
+        switch update {
+        case .overwrite:
+            break
+        case .accumulate:
+            low += target.loadUnaligned(as: SIMD16<Float>.self)
+            high += target.loadUnaligned(fromByteOffset: 64, as: SIMD16<Float>.self)
+        case .rescale(let a0, let a1):
+            low = low.addingProduct(a0, target.loadUnaligned(as: SIMD16<Float>.self))
+            high = high.addingProduct(a1, target.loadUnaligned(fromByteOffset: 64, as: SIMD16<Float>.self))
+        }
+        target.storeBytes(of: low, as: SIMD16<Float>.self)
+        target.storeBytes(of: high, toByteOffset: 64, as: SIMD16<Float>.self)
+    }
+}
+
+/// C[0..<8, 0..<32] (update)= Σ_p X[p, 0..<8]ᵀ · Y[p, 0..<32], the tile product of the flash kernels.
+///
+/// - Parameters:
+///   - k: steps of the sum (may be 0: then C is only updated by `update`).
+///   - x: X, 8 readable numbers per step, `xStep` apart.
+///   - y: Y, 32 readable numbers per step, `ldy` apart.
+///   - c: C, 8 rows of 32 numbers, `ldc` apart.
+@inline(never) @usableFromInline
+func tileProduct8x32(
+    k: Int, x: UnsafePointer<Float>, xStep: Int, y: UnsafePointer<Float>, ldy: Int,
+    c: UnsafeMutablePointer<Float>, ldc: Int, _ update: TileUpdate
+) {
+    var c0 = TileRow32(), c1 = TileRow32(), c2 = TileRow32(), c3 = TileRow32()
+    var c4 = TileRow32(), c5 = TileRow32(), c6 = TileRow32(), c7 = TileRow32()
+    var x = x, y = UnsafeRawPointer(y)
+    let yStride = ldy * MemoryLayout<Float>.stride
+    for _ in 0..<k {
+        let y0 = y.loadUnaligned(as: SIMD16<Float>.self)
+        let y1 = y.loadUnaligned(fromByteOffset: 64, as: SIMD16<Float>.self)
+        c0.add(x[0], y0, y1); c1.add(x[1], y0, y1); c2.add(x[2], y0, y1); c3.add(x[3], y0, y1)
+        c4.add(x[4], y0, y1); c5.add(x[5], y0, y1); c6.add(x[6], y0, y1); c7.add(x[7], y0, y1)
+        x += xStep
+        y += yStride
+    }
+    c0.store(to: c, update); c1.store(to: c + ldc, update)
+    c2.store(to: c + 2 * ldc, update); c3.store(to: c + 3 * ldc, update)
+    c4.store(to: c + 4 * ldc, update); c5.store(to: c + 5 * ldc, update)
+    c6.store(to: c + 6 * ldc, update); c7.store(to: c + 7 * ldc, update)
+}
+
+// MARK: - Packed layouts
+
+/// Copies of Q, K, V (or dO) for every (batch, head) pair in the layouts the tile product reads,
+/// zero-padded so every tile is whole: rows to a multiple of `rowMultiple`, d to a multiple of 32.
+@usableFromInline
+struct PackedHeads {
+    /// [pairs, rows, dp]: rows of the original, padded.
+    static func rows(
+        _ t: UnsafePointer<Float>, pairs: Int, rows: Int, d: Int, paddedRows: Int, dp: Int,
+        into out: UnsafeMutablePointer<Float>, scale: Float = 1
+    ) {
+        Parallel.forEachRange(pairs, minimum: 1) { range in
+            for pair in range {
+                let source = t + pair * rows * d, target = out + pair * paddedRows * dp
+                target.update(repeating: 0, count: paddedRows * dp)
+                for r in 0..<rows {
+                    for c in 0..<d { target[r * dp + c] = source[r * d + c] * scale }
+                }
+            }
+        }
+    }
+
+    /// [pairs, paddedRows / width, dp, width]: strips of `width` rows, each stored transposed
+    /// (column c of the strip is `width` adjacent numbers) — the X layout (width 8) or the Y
+    /// layout (width 32) of a transposed operand.
+    static func transposedStrips(
+        _ t: UnsafePointer<Float>, pairs: Int, rows: Int, d: Int, paddedRows: Int, dp: Int, width: Int,
+        into out: UnsafeMutablePointer<Float>, scale: Float = 1
+    ) {
+        Parallel.forEachRange(pairs, minimum: 1) { range in
+            for pair in range {
+                let source = t + pair * rows * d, target = out + pair * paddedRows * dp
+                target.update(repeating: 0, count: paddedRows * dp)
+                for r in 0..<rows {
+                    let strip = target + (r / width) * dp * width, lane = r % width
+                    for c in 0..<d { strip[c * width + lane] = source[r * d + c] * scale }
+                }
+            }
+        }
+    }
+}
+
+/// A 64-byte-aligned scratch buffer of floats, freed by its owner.
+@usableFromInline
+func allocateFloats(_ count: Int) -> UnsafeMutablePointer<Float> {
+    UnsafeMutableRawPointer.allocate(byteCount: max(1, count) * MemoryLayout<Float>.stride, alignment: 64)
+        .bindMemory(to: Float.self, capacity: max(1, count))
+}
+
+@inlinable
+func roundUp(_ value: Int, toMultipleOf multiple: Int) -> Int { (value + multiple - 1) / multiple * multiple }
