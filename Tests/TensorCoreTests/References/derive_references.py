@@ -375,6 +375,40 @@ def npy():
         print(f'//   data "{payload.hex()}"')
     print()
 
+# MARK: - Attention (AttentionTests.swift)
+
+def attention64(q, k, v, d_o, causal):
+    """Forward and backward of softmax(Q Kᵀ / √d + mask) V for one head, in float64."""
+    n, m, d = q.shape[0], k.shape[0], q.shape[1]
+    scale = 1 / math.sqrt(d)
+    s = (q @ k.T) * scale
+    if causal:
+        s = np.where(np.arange(m)[None, :] <= np.arange(n)[:, None] + (m - n), s, -np.inf)
+    p = softmax64(s)
+    o = p @ v
+    lse = s.max(axis=-1) + np.log(np.exp(s - s.max(axis=-1, keepdims=True)).sum(axis=-1))
+    dv = p.T @ d_o
+    dp = d_o @ v.T
+    ds = p * (dp - (d_o * o).sum(axis=-1, keepdims=True))
+    dq = ds @ k * scale
+    dk = ds.T @ q * scale
+    return o, lse, dq, dk, dv
+
+
+def attention():
+    print("// MARK: - AttentionTests\n")
+    # Q [1, 2, 5, 4], K and V [1, 2, 7, 4], dO [1, 2, 5, 4]; causal with M − N = 2.
+    q = exact_inputs([1, 2, 5, 4]).astype(np.float64)
+    k = exact_inputs([1, 2, 7, 4], multiplier=5, offset=1).astype(np.float64)
+    v = exact_inputs([1, 2, 7, 4], multiplier=3, offset=8).astype(np.float64)
+    d_o = exact_inputs([1, 2, 5, 4], multiplier=11, offset=4).astype(np.float64)
+    for causal in (False, True):
+        results = [attention64(q[0, h], k[0, h], v[0, h], d_o[0, h], causal) for h in range(2)]
+        tag = "Causal" if causal else "Full"
+        for index, name in enumerate(["output", "logsumexp", "dQ", "dK", "dV"]):
+            values = np.stack([r[index] for r in results])[None]
+            emit(f"attention{tag}_{name}", values.ravel(), list(values.shape))
+
 
 if __name__ == "__main__":
     arithmetic()
@@ -384,3 +418,4 @@ if __name__ == "__main__":
     matmuls()
     random_numbers()
     npy()
+    attention()
