@@ -175,6 +175,7 @@ final class TensorStorage {
 
     @usableFromInline
     init(count: Int) {
+        _ = Allocator.configured
         self.count = count
         let raw = UnsafeMutableRawPointer.allocate(
             byteCount: max(1, count) * MemoryLayout<Float>.stride, alignment: 64)
