@@ -89,24 +89,31 @@ public func attentionFlash(
         return FlashAttentionResult(output: output, logsumexp: logsumexp, stats: AttentionStats())
     }
 
-    // K as X operand strips [M/8][dp][8]; V as X operand rows [M][dp]; both zero-padded.
+    // K as X operand strips [Mp/8][dp][8], zero-padded. V is read as X operand rows [M][dp]:
+    // straight from the tensor when d is already a multiple of 32, else from a padded copy.
     let (mp, dp) = (plan.paddedKeys, plan.paddedDim)
-    let kStrips = allocateFloats(shape.pairs * mp * dp), vRows = allocateFloats(shape.pairs * mp * dp)
-    defer { kStrips.deallocate(); vRows.deallocate() }
+    let kStrips = allocateFloats(shape.pairs * mp * dp)
+    let vCopy: UnsafeMutablePointer<Float>? = d == dp ? nil : allocateFloats(shape.pairs * mp * dp)
+    defer { kStrips.deallocate(); vCopy?.deallocate() }
     k.withUnsafeBufferPointer { k in
         PackedHeads.transposedStrips(k.baseAddress!, pairs: shape.pairs, rows: m, d: d, paddedRows: mp,
                                      dp: dp, width: 8, into: kStrips)
     }
-    v.withUnsafeBufferPointer { v in
-        PackedHeads.rows(v.baseAddress!, pairs: shape.pairs, rows: m, d: d, paddedRows: mp, dp: dp, into: vRows)
+    if let vCopy {
+        v.withUnsafeBufferPointer { v in
+            PackedHeads.rows(v.baseAddress!, pairs: shape.pairs, rows: m, d: d, paddedRows: mp, dp: dp, into: vCopy)
+        }
     }
+    let vRows = vCopy.map { UnsafePointer($0) } ?? UnsafePointer(v.storage.pointer)
+    let vPairStride = vCopy == nil ? m * d : mp * dp
 
     let items = shape.pairs * plan.queryBlocks
     var traffic = [Int](repeating: 0, count: items)
     q.withUnsafeBufferPointer { q in output.withUnsafeMutableBufferPointer { o in
     logsumexp.withUnsafeMutableBufferPointer { lse in traffic.withUnsafeMutableBufferPointer { traffic in
         let inputs = FlashForwardInputs(
-            q: q.baseAddress!, kStrips: kStrips, vRows: vRows, o: o.baseAddress!, lse: lse.baseAddress!,
+            q: q.baseAddress!, kStrips: kStrips, vRows: vRows, vPairStride: vPairStride,
+            o: o.baseAddress!, lse: lse.baseAddress!,
             scale: scale, mask: mask, plan: plan)
         Parallel.forEach(chunks: items) { item in
             // Causal: the last query blocks have the most key blocks; start them first.
@@ -116,7 +123,7 @@ public func attentionFlash(
     } } } }
 
     let stats = AttentionStats(
-        extraBytes: MemoryLayout<Float>.stride * (2 * shape.pairs * mp * dp
+        extraBytes: MemoryLayout<Float>.stride * ((vCopy == nil ? 1 : 2) * shape.pairs * mp * dp
                                                   + min(items, Parallel.threadCount) * plan.scratchFloats),
         dramBytes: traffic.reduce(0, +))
     return FlashAttentionResult(output: output, logsumexp: logsumexp, stats: stats)
@@ -159,7 +166,7 @@ struct FlashPlan {
 
 /// The pointers one forward work item reads and writes.
 struct FlashForwardInputs: @unchecked Sendable {
-    let q: UnsafePointer<Float>, kStrips: UnsafePointer<Float>, vRows: UnsafePointer<Float>
+    let q: UnsafePointer<Float>, kStrips: UnsafePointer<Float>, vRows: UnsafePointer<Float>, vPairStride: Int
     let o: UnsafeMutablePointer<Float>, lse: UnsafeMutablePointer<Float>
     let scale: Float, mask: AttentionMask, plan: FlashPlan
 }
@@ -193,7 +200,7 @@ func flashForwardBlock(_ inputs: FlashForwardInputs, pair: Int, queryBlock: Int)
     var bytes = MemoryLayout<Float>.stride * rows * d
 
     let visible = plan.visibleKeys(batch: b, queries: q0..<(q0 + rows), mask: inputs.mask)
-    let kPair = inputs.kStrips + pair * plan.paddedKeys * dp, vPair = inputs.vRows + pair * plan.paddedKeys * dp
+    let kPair = inputs.kStrips + pair * plan.paddedKeys * dp, vPair = inputs.vRows + pair * inputs.vPairStride
     for k0 in stride(from: 0, to: visible, by: bc) {
         let keys = min(bc, visible - k0)
         bytes += MemoryLayout<Float>.stride * 2 * keys * d          // load K_blk, V_blk

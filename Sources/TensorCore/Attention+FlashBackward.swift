@@ -52,7 +52,7 @@ public func attentionFlashBackward(
     // Work: key blocks of each pair, split into `groups` interleaved sets when there are fewer
     // pairs than threads; every (pair, group) accumulates into its own copy of dQ.
     let groups = min(plan.keyBlocks, max(1, (Parallel.threadCount + shape.pairs - 1) / shape.pairs))
-    let packed = FlashBackwardOperands(plan: plan, groups: groups)
+    let packed = FlashBackwardOperands(plan: plan, groups: groups, q: q, k: k, dOutput: dOutput)
     defer { packed.deallocate() }
     packed.pack(q: q, k: k, v: v, output: output, logsumexp: logsumexp, dOutput: dOutput, scale: scale)
 
@@ -91,35 +91,48 @@ public func attentionFlashBackward(
 /// and the partial dQs. All zero-padded to whole tiles.
 struct FlashBackwardOperands: @unchecked Sendable {
     let plan: FlashPlan, groups: Int
-    let qStrips, dOStrips, qRows, dORows: UnsafeMutablePointer<Float>   // [pairs, Np, dp] each
-    let kPanels, vPanels, kRows: UnsafeMutablePointer<Float>            // [pairs, Mp, dp] each
+    let qStrips, dOStrips: UnsafeMutablePointer<Float>                  // [pairs, Np, dp] each
+    let kPanels, vPanels: UnsafeMutablePointer<Float>                   // [pairs, Mp, dp] each
+    /// Q, dO and K as row operands: the tensors themselves when d is a multiple of 32 (and, for
+    /// Q and dO, N a multiple of 8, as tiles read whole 8-row strips), else padded copies.
+    var qRows, dORows, kRows: UnsafePointer<Float>
+    var queryRowStride = 0, keyRowStride = 0                           // floats from one pair to the next
+    private let copies: UnsafeMutablePointer<Float>?                    // the padded copies, if any
     let lse, delta: UnsafeMutablePointer<Float>                         // [pairs, Np]
     let dQPartial: UnsafeMutablePointer<Float>                          // [pairs, groups, Np, dp]
 
     var queryFloats: Int { plan.shape.pairs * plan.paddedQueries * plan.paddedDim }
     var keyFloats: Int { plan.shape.pairs * plan.paddedKeys * plan.paddedDim }
-    var floatCount: Int { 4 * queryFloats + 3 * keyFloats + 2 * plan.shape.pairs * plan.paddedQueries
-                          + groups * queryFloats }
+    var copiesNeeded: Bool { plan.shape.headDim != plan.paddedDim || plan.shape.queries % 8 != 0 }
+    var floatCount: Int { (copiesNeeded ? 4 : 2) * queryFloats + (copiesNeeded ? 3 : 2) * keyFloats
+                          + 2 * plan.shape.pairs * plan.paddedQueries + groups * queryFloats }
     /// Floats of one worker's tiles: S/P, dP/dS and dSᵀ [Br, Bc] each; dKᵀ and dVᵀ [dp, Bc].
     var scratchFloats: Int { 3 * plan.br * plan.bc + 2 * plan.paddedDim * plan.bc }
 
-    init(plan: FlashPlan, groups: Int) {
+    init(plan: FlashPlan, groups: Int, q: Tensor, k: Tensor, dOutput: Tensor) {
         self.plan = plan
         self.groups = groups
         let pairs = plan.shape.pairs, np = plan.paddedQueries, mp = plan.paddedKeys, dp = plan.paddedDim
-        (qStrips, dOStrips, qRows, dORows) = (allocateFloats(pairs * np * dp), allocateFloats(pairs * np * dp),
-                                              allocateFloats(pairs * np * dp), allocateFloats(pairs * np * dp))
-        (kPanels, vPanels, kRows) = (allocateFloats(pairs * mp * dp), allocateFloats(pairs * mp * dp),
-                                     allocateFloats(pairs * mp * dp))
+        (qStrips, dOStrips) = (allocateFloats(pairs * np * dp), allocateFloats(pairs * np * dp))
+        (kPanels, vPanels) = (allocateFloats(pairs * mp * dp), allocateFloats(pairs * mp * dp))
+        (qRows, dORows, kRows) = (UnsafePointer(q.storage.pointer), UnsafePointer(dOutput.storage.pointer),
+                                  UnsafePointer(k.storage.pointer))
+        (queryRowStride, keyRowStride) = (plan.shape.queries * plan.shape.headDim, plan.shape.keys * plan.shape.headDim)
+        let needed = plan.shape.headDim != dp || plan.shape.queries % 8 != 0
+        copies = needed ? allocateFloats(pairs * (2 * np + mp) * dp) : nil
+        if let buffer = copies {
+            (qRows, dORows, kRows) = (UnsafePointer(buffer), UnsafePointer(buffer + pairs * np * dp),
+                                      UnsafePointer(buffer + 2 * pairs * np * dp))
+            (queryRowStride, keyRowStride) = (np * dp, mp * dp)
+        }
         (lse, delta) = (allocateFloats(pairs * np), allocateFloats(pairs * np))
         dQPartial = allocateFloats(pairs * groups * np * dp)
         dQPartial.update(repeating: 0, count: pairs * groups * np * dp)
     }
 
     func deallocate() {
-        for pointer in [qStrips, dOStrips, qRows, dORows, kPanels, vPanels, kRows, lse, delta, dQPartial] {
-            pointer.deallocate()
-        }
+        for pointer in [qStrips, dOStrips, kPanels, vPanels, lse, delta, dQPartial] { pointer.deallocate() }
+        copies?.deallocate()
     }
 
     func pack(q: Tensor, k: Tensor, v: Tensor, output: Tensor, logsumexp: Tensor, dOutput: Tensor, scale: Float) {
@@ -131,11 +144,13 @@ struct FlashBackwardOperands: @unchecked Sendable {
         PackedHeads.transposedStrips(q, pairs: pairs, rows: n, d: d, paddedRows: np, dp: dp, width: 8,
                                      into: qStrips, scale: scale)
         PackedHeads.transposedStrips(dO, pairs: pairs, rows: n, d: d, paddedRows: np, dp: dp, width: 8, into: dOStrips)
-        PackedHeads.rows(q, pairs: pairs, rows: n, d: d, paddedRows: np, dp: dp, into: qRows)
-        PackedHeads.rows(dO, pairs: pairs, rows: n, d: d, paddedRows: np, dp: dp, into: dORows)
+        if let copies {
+            PackedHeads.rows(q, pairs: pairs, rows: n, d: d, paddedRows: np, dp: dp, into: copies)
+            PackedHeads.rows(dO, pairs: pairs, rows: n, d: d, paddedRows: np, dp: dp, into: copies + pairs * np * dp)
+            PackedHeads.rows(k, pairs: pairs, rows: m, d: d, paddedRows: mp, dp: dp, into: copies + 2 * pairs * np * dp)
+        }
         PackedHeads.transposedStrips(k, pairs: pairs, rows: m, d: d, paddedRows: mp, dp: dp, width: 32, into: kPanels)
         PackedHeads.transposedStrips(v, pairs: pairs, rows: m, d: d, paddedRows: mp, dp: dp, width: 32, into: vPanels)
-        PackedHeads.rows(k, pairs: pairs, rows: m, d: d, paddedRows: mp, dp: dp, into: kRows)
         // L, with +∞ for padding rows and rows that saw no key, so that P = exp(S − L) = 0 there;
         // D = rowsum(dO ∘ O).
         for pair in 0..<pairs {
@@ -197,9 +212,9 @@ func flashBackwardKeyBlock(
     dKT.update(repeating: 0, count: 2 * dp * bc)
 
     let qStrips = ops.qStrips + pair * np * dp, dOStrips = ops.dOStrips + pair * np * dp
-    let qRows = ops.qRows + pair * np * dp, dORows = ops.dORows + pair * np * dp
+    let qRows = ops.qRows + pair * ops.queryRowStride, dORows = ops.dORows + pair * ops.queryRowStride
     let kPanels = ops.kPanels + pair * mp * dp, vPanels = ops.vPanels + pair * mp * dp
-    let kRows = ops.kRows + pair * mp * dp
+    let kRows = ops.kRows + pair * ops.keyRowStride
     let lse = ops.lse + pair * np, delta = ops.delta + pair * np
     let dQ = ops.dQPartial + (pair * ops.groups + group) * np * dp
     var bytes = MemoryLayout<Float>.stride * 2 * keys * d          // load K_blk, V_blk

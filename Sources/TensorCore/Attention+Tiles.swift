@@ -42,20 +42,20 @@ struct TileRow32 {
         high = high.addingProduct(x, y1)
     }
 
+    /// C = row
     @inlinable @inline(__always)
-    func store(to c: UnsafeMutablePointer<Float>, _ update: TileUpdate) {
+    func store(to c: UnsafeMutablePointer<Float>) {
         let target = UnsafeMutableRawPointer(c)
-        var low = low, high = high
-        switch update {
-        case .overwrite:
-            break
-        case .accumulate:
-            low += target.loadUnaligned(as: SIMD16<Float>.self)
-            high += target.loadUnaligned(fromByteOffset: 64, as: SIMD16<Float>.self)
-        case .rescale(let a0, let a1):
-            low = low.addingProduct(a0, target.loadUnaligned(as: SIMD16<Float>.self))
-            high = high.addingProduct(a1, target.loadUnaligned(fromByteOffset: 64, as: SIMD16<Float>.self))
-        }
+        target.storeBytes(of: low, as: SIMD16<Float>.self)
+        target.storeBytes(of: high, toByteOffset: 64, as: SIMD16<Float>.self)
+    }
+
+    /// C = C ∘ α + row (α = 1 for plain accumulation).
+    @inlinable @inline(__always)
+    func store(to c: UnsafeMutablePointer<Float>, adding a0: SIMD16<Float>, _ a1: SIMD16<Float>) {
+        let target = UnsafeMutableRawPointer(c)
+        let low = low.addingProduct(a0, target.loadUnaligned(as: SIMD16<Float>.self))
+        let high = high.addingProduct(a1, target.loadUnaligned(fromByteOffset: 64, as: SIMD16<Float>.self))
         target.storeBytes(of: low, as: SIMD16<Float>.self)
         target.storeBytes(of: high, toByteOffset: 64, as: SIMD16<Float>.self)
     }
@@ -85,10 +85,23 @@ func tileProduct8x32(
         x += xStep
         y += yStride
     }
-    c0.store(to: c, update); c1.store(to: c + ldc, update)
-    c2.store(to: c + 2 * ldc, update); c3.store(to: c + 3 * ldc, update)
-    c4.store(to: c + 4 * ldc, update); c5.store(to: c + 5 * ldc, update)
-    c6.store(to: c + 6 * ldc, update); c7.store(to: c + 7 * ldc, update)
+    // NOTE: one switch here rather than one per row store: a payload enum examined inside the
+    // row stores was copied through an outlined value witness on every call.
+    let a0: SIMD16<Float>, a1: SIMD16<Float>
+    switch update {
+    case .overwrite:
+        c0.store(to: c); c1.store(to: c + ldc); c2.store(to: c + 2 * ldc); c3.store(to: c + 3 * ldc)
+        c4.store(to: c + 4 * ldc); c5.store(to: c + 5 * ldc); c6.store(to: c + 6 * ldc); c7.store(to: c + 7 * ldc)
+        return
+    case .accumulate:
+        (a0, a1) = (SIMD16(repeating: 1), SIMD16(repeating: 1))
+    case .rescale(let alpha0, let alpha1):
+        (a0, a1) = (alpha0, alpha1)
+    }
+    c0.store(to: c, adding: a0, a1); c1.store(to: c + ldc, adding: a0, a1)
+    c2.store(to: c + 2 * ldc, adding: a0, a1); c3.store(to: c + 3 * ldc, adding: a0, a1)
+    c4.store(to: c + 4 * ldc, adding: a0, a1); c5.store(to: c + 5 * ldc, adding: a0, a1)
+    c6.store(to: c + 6 * ldc, adding: a0, a1); c7.store(to: c + 7 * ldc, adding: a0, a1)
 }
 
 // MARK: - Packed layouts
@@ -97,17 +110,18 @@ func tileProduct8x32(
 /// zero-padded so every tile is whole: rows to a multiple of `rowMultiple`, d to a multiple of 32.
 @usableFromInline
 struct PackedHeads {
-    /// [pairs, rows, dp]: rows of the original, padded.
+    /// [pairs, paddedRows, dp]: rows of the original, padded.
     static func rows(
         _ t: UnsafePointer<Float>, pairs: Int, rows: Int, d: Int, paddedRows: Int, dp: Int,
         into out: UnsafeMutablePointer<Float>, scale: Float = 1
     ) {
-        Parallel.forEachRange(pairs, minimum: 1) { range in
-            for pair in range {
-                let source = t + pair * rows * d, target = out + pair * paddedRows * dp
-                target.update(repeating: 0, count: paddedRows * dp)
-                for r in 0..<rows {
-                    for c in 0..<d { target[r * dp + c] = source[r * d + c] * scale }
+        forEachStrip(pairs: pairs, paddedRows: paddedRows, width: 32) { pair, r0 in
+            for r in r0..<(r0 + 32) {
+                let target = out + (pair * paddedRows + r) * dp
+                target.update(repeating: 0, count: dp)
+                if r < rows {
+                    let source = t + (pair * rows + r) * d
+                    for c in 0..<d { target[c] = source[c] * scale }
                 }
             }
         }
@@ -120,15 +134,21 @@ struct PackedHeads {
         _ t: UnsafePointer<Float>, pairs: Int, rows: Int, d: Int, paddedRows: Int, dp: Int, width: Int,
         into out: UnsafeMutablePointer<Float>, scale: Float = 1
     ) {
-        Parallel.forEachRange(pairs, minimum: 1) { range in
-            for pair in range {
-                let source = t + pair * rows * d, target = out + pair * paddedRows * dp
-                target.update(repeating: 0, count: paddedRows * dp)
-                for r in 0..<rows {
-                    let strip = target + (r / width) * dp * width, lane = r % width
-                    for c in 0..<d { strip[c * width + lane] = source[r * d + c] * scale }
-                }
+        forEachStrip(pairs: pairs, paddedRows: paddedRows, width: width) { pair, r0 in
+            let strip = out + (pair * paddedRows + r0) * dp
+            strip.update(repeating: 0, count: width * dp)
+            for r in r0..<max(r0, min(r0 + width, rows)) {   // NOTE: strips past the end are all padding
+                let source = t + (pair * rows + r) * d, lane = r - r0
+                for c in 0..<d { strip[c * width + lane] = source[c] * scale }
             }
+        }
+    }
+
+    /// Runs `body(pair, firstRow)` for every strip of `width` rows of every pair, in parallel.
+    private static func forEachStrip(pairs: Int, paddedRows: Int, width: Int, _ body: (Int, Int) -> Void) {
+        let strips = paddedRows / width
+        Parallel.forEachRange(pairs * strips, minimum: max(1, 512 / width)) { range in
+            for index in range { body(index / strips, index % strips * width) }
         }
     }
 }
@@ -136,7 +156,8 @@ struct PackedHeads {
 /// A 64-byte-aligned scratch buffer of floats, freed by its owner.
 @usableFromInline
 func allocateFloats(_ count: Int) -> UnsafeMutablePointer<Float> {
-    UnsafeMutableRawPointer.allocate(byteCount: max(1, count) * MemoryLayout<Float>.stride, alignment: 64)
+    _ = Allocator.configured
+    return UnsafeMutableRawPointer.allocate(byteCount: max(1, count) * MemoryLayout<Float>.stride, alignment: 64)
         .bindMemory(to: Float.self, capacity: max(1, count))
 }
 

@@ -16,7 +16,7 @@ public enum VectorMath {
     /// - NOTE: Float's own exp overflows only above 88.72; we give up the last 0.35 (values from
     ///   2.4·10³⁸ to 3.4·10³⁸) because there n = 128 and 2¹²⁸ is not a Float. Splitting 2ⁿ into
     ///   two factors would cover them at about a quarter more time per element.
-    @inlinable @inline(__always)
+    @_transparent
     public static func exp(_ x: SIMD16<Float>) -> SIMD16<Float> {
         let log2e: Float = 1.442_695_040_888_963_4
         // NOTE: adding 1.5·2²³ rounds to an integer and leaves n in the low mantissa bits of t.
