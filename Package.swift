@@ -1,7 +1,7 @@
 // swift-tools-version: 6.0
 //
 // Transformer Playground — an educational transformer playground and lecture companion.
-// Dependencies point one way: TensorCore ← Lessons → Figures; `lesson` sees Lessons only.
+// Dependencies point one way: TensorCore ← Autograd ← Lessons → Figures; `lesson` sees Lessons only.
 
 import PackageDescription
 
@@ -21,6 +21,7 @@ let package = Package(
         .executable(name: "bench", targets: ["bench"]),
         .library(name: "TensorCore", targets: ["TensorCore"]),
         .library(name: "Figures", targets: ["Figures"]),
+        .library(name: "Autograd", targets: ["Autograd"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.0"),
@@ -38,6 +39,7 @@ let package = Package(
         // MARK: - Library
         .target(name: "TensorCore", dependencies: ["_Support"], swiftSettings: kernelFlags),
         .target(name: "Figures", dependencies: ["_Support", "CPNG", "CFreeType"], swiftSettings: kernelFlags),
+        .target(name: "Autograd", dependencies: ["TensorCore", "_Support"], swiftSettings: kernelFlags),
         .target(
             name: "Lessons",
             dependencies: [
@@ -45,7 +47,7 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "Lessons",
-            exclude: ["README.md", "PositionalEncoding/README.md"],
+            exclude: ["README.md", "PositionalEncoding/README.md", "FlashVsStandard/README.md"],
             swiftSettings: kernelFlags),
 
         // MARK: - Executables
@@ -66,6 +68,7 @@ let package = Package(
         // MARK: - Tests
         .target(name: "TestSupport", dependencies: ["TensorCore"], path: "Tests/TestSupport"),
         .testTarget(name: "TensorCoreTests", dependencies: ["TensorCore", "TestSupport"], exclude: ["References"]),
+        .testTarget(name: "AutogradTests", dependencies: ["Autograd", "TensorCore", "TestSupport"], exclude: ["References"]),
         .testTarget(name: "FiguresTests", dependencies: ["Figures", "CPNG"]),
         .testTarget(name: "LessonsTests", dependencies: ["Lessons", "TensorCore", "TestSupport"]),
         .testTarget(name: "LessonCommandTests", dependencies: ["lesson", "TensorCore", "TestSupport"]),

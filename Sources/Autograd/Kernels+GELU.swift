@@ -1,0 +1,91 @@
+// The normal CDF Φ and the GELU backward, sixteen lanes at a time. Scalar erf costs ~10 ns an
+// element and made GELU a quarter of a transformer's training step; this is ~1 ns.
+
+import TensorCore
+
+extension Kernels {
+    /// Φ(x) = ½ erfc(−x/√2) for every element.
+    ///
+    /// erfc by the Chebyshev-fitted formula of Numerical Recipes (§6.2, `erfcc`), whose relative
+    /// error is below 1.2·10⁻⁷ for every z ≥ 0:
+    ///
+    ///     t = 1 / (1 + z/2),   erfc(z) ≈ t · exp(−z² + P(t))          (P of degree 9)
+    ///
+    /// and erfc(−z) = 2 − erfc(z). Computing erfc (not 1 − erf) keeps Φ accurate far in the
+    /// negative tail, where GELU's output is a tiny multiple of x.
+    static func normalCDF(_ x: Tensor) -> Tensor {
+        x.withUnsafeBufferPointer { x in
+            make([x.count]) { out, count in
+                forEachBlock(count) { i, lanes in
+                    store(normalCDF(load(x.baseAddress! + i, lanes)), out + i, lanes)
+                }
+            }
+        }.reshapedUnchecked(x.shape)
+    }
+
+    @inline(__always)
+    static func normalCDF(_ x: SIMD16<Float>) -> SIMD16<Float> {
+        let z = (x * -0.707_106_781_186_547_5)                          // −x/√2
+        let a = z.replacing(with: -z, where: z .< 0)                    // |z|
+        let t = 1 / (1 + 0.5 * a)
+        var p = SIMD16<Float>(repeating: 0.170_872_77)
+        for c: Float in [-0.822_152_23, 1.488_515_87, -1.135_203_98, 0.278_868_07, -0.186_288_06,
+                         0.096_784_18, 0.374_091_96, 1.000_023_68, -1.265_512_23] {
+            p = SIMD16(repeating: c).addingProduct(p, t)
+        }
+        let erfcAbs = t * VectorMath.exp(p - a * a)                     // erfc(|z|)
+        let erfc = erfcAbs.replacing(with: 2 - erfcAbs, where: z .< 0)  // erfc(z)
+        return 0.5 * erfc
+    }
+
+    /// g · (Φ(x) + x φ(x)), φ(x) = e^(−x²/2)/√(2π): the GELU backward, given Φ(x) from the forward.
+    static func geluBackward(_ g: Tensor, _ x: Tensor, _ cdf: Tensor) -> Tensor {
+        g.withUnsafeBufferPointer { g in
+            x.withUnsafeBufferPointer { x in
+                cdf.withUnsafeBufferPointer { cdf in
+                    make([g.count]) { out, count in
+                        forEachBlock(count) { i, lanes in
+                            let xv = load(x.baseAddress! + i, lanes)
+                            let pdf = VectorMath.exp(-0.5 * xv * xv) * 0.398_942_280_401_432_7
+                            let d = load(g.baseAddress! + i, lanes) * (load(cdf.baseAddress! + i, lanes) + xv * pdf)
+                            store(d, out + i, lanes)
+                        }
+                    }
+                }
+            }
+        }.reshapedUnchecked(x.shape)
+    }
+
+    /// Calls `body(start, lanes)` for blocks of 16 elements (the last may be shorter), in
+    /// parallel chunks when there are many.
+    @inline(__always)
+    static func forEachBlock(_ count: Int, _ body: (Int, Int) -> Void) {
+        let blocks = (count + 15) / 16
+        Parallel.forEachRange(blocks, minimum: 4096) { range in
+            for block in range { body(block * 16, Swift.min(16, count - block * 16)) }
+        }
+    }
+}
+
+extension Kernels {
+    /// The `lanes` (≤ 16) floats at `p`, zero-padded.
+    @inline(__always)
+    static func load(_ p: UnsafePointer<Float>, _ lanes: Int) -> SIMD16<Float> {
+        if lanes == 16 { return UnsafeRawPointer(p).loadUnaligned(as: SIMD16<Float>.self) }
+        var v = SIMD16<Float>(repeating: 0)
+        for lane in 0..<lanes { v[lane] = p[lane] }
+        return v
+    }
+
+    /// Writes the first `lanes` (≤ 16) lanes of `v` to `p`.
+    @inline(__always)
+    static func store(_ v: SIMD16<Float>, _ p: UnsafeMutablePointer<Float>, _ lanes: Int) {
+        if lanes == 16 { return UnsafeMutableRawPointer(p).storeBytes(of: v, as: SIMD16<Float>.self) }
+        for lane in 0..<lanes { p[lane] = v[lane] }
+    }
+}
+
+extension Tensor {
+    /// `reshaped` for a shape known to hold the same count.
+    func reshapedUnchecked(_ shape: [Int]) -> Tensor { try! reshaped(shape) }
+}

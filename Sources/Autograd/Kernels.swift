@@ -1,0 +1,132 @@
+// Small loops the backward rules share: elementwise maps over buffers, and summing a gradient
+// back over the axes a value was broadcast along. Internal plumbing; the ops are the vocabulary.
+
+import TensorCore
+import _Support
+
+enum Kernels {
+    // MARK: - Building tensors
+
+    /// A new tensor of `shape` whose elements `body` writes (it receives the buffer and its count).
+    @inline(__always)
+    static func make(_ shape: [Int], _ body: (UnsafeMutablePointer<Float>, Int) -> Void) -> Tensor {
+        var result = Tensor.zeros(shape)
+        result.withUnsafeMutableBufferPointer { body($0.baseAddress!, $0.count) }
+        return result
+    }
+
+    /// `op(a[i])` for every element.
+    @inline(__always)
+    static func map(_ a: Tensor, _ op: (Float) -> Float) -> Tensor {
+        a.withUnsafeBufferPointer { x in
+            make(a.shape) { out, n in for i in 0..<n { out[i] = op(x[i]) } }
+        }
+    }
+
+    /// `op(a[i], b[i])` for two tensors of the same element count (shaped like `a`).
+    @inline(__always)
+    static func zip(_ a: Tensor, _ b: Tensor, _ op: (Float, Float) -> Float) -> Tensor {
+        ensure(a.count == b.count, "elementwise op on \(a.shape) and \(b.shape)")
+        return a.withUnsafeBufferPointer { x in
+            b.withUnsafeBufferPointer { y in
+                make(a.shape) { out, n in for i in 0..<n { out[i] = op(x[i], y[i]) } }
+            }
+        }
+    }
+
+    /// `op(a[i], b[i], c[i])` for three tensors of the same element count (shaped like `a`).
+    @inline(__always)
+    static func zip3(_ a: Tensor, _ b: Tensor, _ c: Tensor, _ op: (Float, Float, Float) -> Float) -> Tensor {
+        ensure(a.count == b.count && a.count == c.count, "elementwise op on \(a.shape), \(b.shape), \(c.shape)")
+        return a.withUnsafeBufferPointer { x in
+            b.withUnsafeBufferPointer { y in
+                c.withUnsafeBufferPointer { z in
+                    make(a.shape) { out, n in for i in 0..<n { out[i] = op(x[i], y[i], z[i]) } }
+                }
+            }
+        }
+    }
+
+    /// target[i] += source[i], sixteen lanes at a time.
+    @inline(__always)
+    static func add(_ source: UnsafePointer<Float>, into target: UnsafeMutablePointer<Float>, count: Int) {
+        var i = 0
+        while i + 16 <= count {
+            let sum = UnsafeRawPointer(source + i).loadUnaligned(as: SIMD16<Float>.self)
+                + UnsafeRawPointer(target + i).loadUnaligned(as: SIMD16<Float>.self)
+            UnsafeMutableRawPointer(target + i).storeBytes(of: sum, as: SIMD16<Float>.self)
+            i += 16
+        }
+        while i < count {
+            target[i] += source[i]
+            i += 1
+        }
+    }
+
+    // MARK: - Un-broadcasting
+
+    /// Sums `gradient` (shaped like a broadcast result) over the axes along which a value of
+    /// `shape` was repeated, so that it has `shape` again: the backward of broadcasting.
+    ///
+    ///     sum(toShape: [d]) of [N, d]        → the column sums
+    ///     sum(toShape: [B, 1, d]) of [B, N, d] → sums over N, keeping the axis
+    static func sum(_ gradient: Tensor, toShape shape: [Int]) -> Tensor {
+        if gradient.shape == shape { return gradient }
+        let count = shape.reduce(1, *)
+        if count == gradient.count {
+            return try! gradient.reshaped(shape)   // only leading ones differ
+        }
+        let trimmed = Array(shape.drop(while: { $0 == 1 }))
+        return gradient.withUnsafeBufferPointer { g in
+            make(shape) { out, _ in
+                if Array(gradient.shape.suffix(trimmed.count)) == trimmed {
+                    // `shape` repeats with period `count`: add up the periods.
+                    for start in stride(from: 0, to: g.count, by: Swift.max(count, 1)) {
+                        add(g.baseAddress! + start, into: out, count: count)
+                    }
+                    return
+                }
+                // General case: walk the gradient, sending each element to its source.
+                let outShape = gradient.shape
+                var strides = [Int](repeating: 0, count: outShape.count)
+                var step = 1
+                for axis in (0..<shape.count).reversed() {
+                    let outAxis = axis + outShape.count - shape.count
+                    strides[outAxis] = shape[axis] == 1 ? 0 : step
+                    step *= shape[axis]
+                }
+                var index = [Int](repeating: 0, count: outShape.count)
+                var offset = 0
+                for i in 0..<g.count {
+                    out[offset] += g[i]
+                    var axis = outShape.count - 1
+                    while axis >= 0 {
+                        index[axis] += 1
+                        offset += strides[axis]
+                        if index[axis] < outShape[axis] { break }
+                        offset -= strides[axis] * outShape[axis]
+                        index[axis] = 0
+                        axis -= 1
+                    }
+                }
+            }
+        }
+    }
+
+    /// Sums over every axis but the last: [..., d] → [d] (the gradient of a bias or a gain).
+    static func columnSums(_ g: Tensor) -> Tensor {
+        let d = g.shape.last ?? 1
+        return g.withUnsafeBufferPointer { g in
+            make([d]) { out, _ in
+                for start in stride(from: 0, to: g.count, by: Swift.max(d, 1)) { add(g.baseAddress! + start, into: out, count: d) }
+            }
+        }
+    }
+
+    // MARK: - Axis views
+
+    /// The tensor seen as [outer, n, inner] around `axis`.
+    static func split(_ shape: [Int], at axis: Int) -> (outer: Int, n: Int, inner: Int) {
+        (shape[..<axis].reduce(1, *), shape[axis], shape[(axis + 1)...].reduce(1, *))
+    }
+}

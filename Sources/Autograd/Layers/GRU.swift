@@ -1,0 +1,116 @@
+// The gated recurrent unit (Cho et al., 2014) and an encoder that runs it over a sequence.
+// B = batch, T = time steps, I = input width, H = hidden width.
+
+import TensorCore
+
+// MARK: - One step
+
+/// One GRU step, with PyTorch's equations and parameter layout (gates stacked r, z, n):
+///
+///     r  = σ(W_ir x + b_ir + W_hr h + b_hr)           reset gate
+///     z  = σ(W_iz x + b_iz + W_hz h + b_hz)           update gate
+///     n  = tanh(W_in x + b_in + r ⊙ (W_hn h + b_hn))  candidate
+///     h' = (1 − z) ⊙ n + z ⊙ h
+///
+/// Parameters: `weight_ih` [3H, I], `weight_hh` [3H, H], `bias_ih` [3H], `bias_hh` [3H], all
+/// uniform in ±1/√H. Gradients come from the ops it is built of.
+public final class GRUCell: Module {
+    public let inputWidth: Int, hiddenWidth: Int
+    /// [3H, I], [3H, H], [3H], [3H]
+    public let inputWeight: Variable, hiddenWeight: Variable, inputBias: Variable, hiddenBias: Variable
+
+    public init(inputs: Int, hidden: Int, generator: inout SeededGenerator) {
+        inputWidth = inputs
+        hiddenWidth = hidden
+        let bound = 1 / Float(hidden).squareRoot()
+        func uniform(_ shape: [Int]) -> Variable {
+            .parameter(Tensor.randomUniform(shape, low: -bound, high: bound, using: &generator))
+        }
+        inputWeight = uniform([3 * hidden, inputs])
+        hiddenWeight = uniform([3 * hidden, hidden])
+        inputBias = uniform([3 * hidden])
+        hiddenBias = uniform([3 * hidden])
+    }
+
+    /// - Parameters:
+    ///   - x: [B, I]
+    ///   - h: [B, H]
+    /// - Returns: h', [B, H]
+    public func callAsFunction(_ x: Variable, _ h: Variable) throws -> Variable {
+        let fromInput = try linear(x, weight: inputWeight, bias: inputBias)     // [B, 3H]
+        let fromHidden = try linear(h, weight: hiddenWeight, bias: hiddenBias)  // [B, 3H]
+        let hw = hiddenWidth
+        func gate(_ g: Int, _ t: Variable) throws -> Variable { try t.slice(axis: 1, (g * hw)..<((g + 1) * hw)) }
+        let r = try (gate(0, fromInput) + gate(0, fromHidden)).sigmoid()
+        let z = try (gate(1, fromInput) + gate(1, fromHidden)).sigmoid()
+        let n = try (gate(2, fromInput) + r * gate(2, fromHidden)).tanh()
+        return try n + z * (h - n)                                                // (1 − z) n + z h
+    }
+
+    public var namedParameters: [NamedParameter] {
+        [("weight_ih", inputWeight), ("weight_hh", hiddenWeight), ("bias_ih", inputBias), ("bias_hh", hiddenBias)]
+    }
+}
+
+// MARK: - Over a sequence
+
+/// A GRU run over a whole sequence, optionally in both directions (the encoder of a Bahdanau
+/// translator).
+///
+///     let encoder = GRUEncoder(inputs: 32, hidden: 64, bidirectional: true, generator: &rng)
+///     let (outputs, final) = try encoder(x, lengths: [7, 5])   // [B, T, 128], [B, 128]
+///
+/// With `lengths`, a sequence's padding steps leave its state unchanged: the forward direction's
+/// final state is the one after its last real token, and the backward direction starts at that
+/// token (from zeros). Outputs at padding steps are not meaningful; mask them in attention.
+/// Parameters: `forward.*` and, when bidirectional, `backward.*` (each a `GRUCell`).
+public final class GRUEncoder: Module {
+    public let forwardCell: GRUCell
+    public let backwardCell: GRUCell?
+
+    public init(inputs: Int, hidden: Int, bidirectional: Bool = false, generator: inout SeededGenerator) {
+        forwardCell = GRUCell(inputs: inputs, hidden: hidden, generator: &generator)
+        backwardCell = bidirectional ? GRUCell(inputs: inputs, hidden: hidden, generator: &generator) : nil
+    }
+
+    /// - Parameters:
+    ///   - x: [B, T, I]
+    ///   - lengths: the real length of each sequence (≤ T), or `nil` when none is padded.
+    /// - Returns: outputs [B, T, H·directions] (directions concatenated on the last axis) and the
+    ///   final state [B, H·directions] (forward's after the last token, backward's after the first).
+    public func callAsFunction(_ x: Variable, lengths: [Int]? = nil) throws -> (outputs: Variable, final: Variable) {
+        guard x.value.rank == 3 else { throw TensorError.shapeMismatch("GRUEncoder wants [B, T, I], got \(x.shape)") }
+        let (b, t) = (x.shape[0], x.shape[1])
+        if let lengths, lengths.count != b || lengths.contains(where: { $0 < 0 || $0 > t }) {
+            throw TensorError.invalidArgument("GRUEncoder lengths \(lengths) must be \(b) values in 0...\(t)")
+        }
+        let steps = try (0..<t).map { try x.slice(axis: 1, $0..<($0 + 1)).reshaped([b, -1]) }   // T × [B, I]
+        func run(_ cell: GRUCell, _ order: [Int]) throws -> (outputs: [Variable], final: Variable) {
+            var h = Variable(Tensor.zeros([b, cell.hiddenWidth]))
+            var outputs = [Variable?](repeating: nil, count: t)
+            for step in order {
+                let next = try cell(steps[step], h)
+                if let lengths {   // h ← h + m ⊙ (h' − h), m = 1 for real steps, 0 for padding
+                    let m = Variable(Tensor(shape: [b, 1]) { step < lengths[$0] ? 1 : 0 })
+                    h = try h + m * (next - h)
+                } else {
+                    h = next
+                }
+                outputs[step] = try h.reshaped([b, 1, cell.hiddenWidth])
+            }
+            return (outputs.map { $0! }, h)
+        }
+        let forward = try run(forwardCell, Array(0..<t))
+        guard let backwardCell else {
+            return (try Variable.concatenate(forward.outputs, axis: 1), forward.final)
+        }
+        let backward = try run(backwardCell, Array((0..<t).reversed()))
+        let outputs = try Variable.concatenate(
+            zip(forward.outputs, backward.outputs).map { try Variable.concatenate([$0, $1], axis: 2) }, axis: 1)
+        return (outputs, try Variable.concatenate([forward.final, backward.final], axis: 1))
+    }
+
+    public var namedParameters: [NamedParameter] {
+        scoped("forward", forwardCell) + scoped("backward", backwardCell)
+    }
+}

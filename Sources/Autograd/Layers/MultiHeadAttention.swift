@@ -1,0 +1,58 @@
+// Multi-head attention (Vaswani et al., 2017), self and cross.
+// B = batch, N = query positions, M = key positions, d = model width, H = heads, D = d/H.
+
+import TensorCore
+import _Support
+
+/// Multi-head scaled dot-product attention:
+///
+///     Q = x W_qᵀ,  K = c W_kᵀ,  V = c W_vᵀ          (c = x for self-attention)
+///     head_h = softmax(Q_h K_hᵀ / √D + mask) V_h    for each of the H heads of width D = d/H
+///     y = concat(head_1 … head_H) W_oᵀ
+///
+///     let mha = MultiHeadAttention(width: 64, heads: 4, generator: &rng)
+///     let y = try mha(x, mask: .causal)                       // self-attention, [B, N, 64]
+///     let z = try mha(y, context: encoderOutput)              // cross-attention
+///
+/// Parameters: `wq`, `wk`, `wv`, `wo`, each a `Linear` [d, d] with bias.
+public final class MultiHeadAttention: Module {
+    public let heads: Int
+    public let wq: Linear, wk: Linear, wv: Linear, wo: Linear
+    /// The kernel that computes attention (`.standard` keeps P; `.flash` does not).
+    public var kernel: AttentionKernel
+    /// When true, each call keeps the attention probabilities in `lastProbabilities`
+    /// (standard kernel only), for pictures of what each head looks at.
+    public var recordsProbabilities = false
+    /// P of the last call, [B, H, N, M], when `recordsProbabilities` is on.
+    public private(set) var lastProbabilities: Tensor?
+
+    public init(width: Int, heads: Int, kernel: AttentionKernel = .standard, generator: inout SeededGenerator) {
+        ensure(heads > 0 && width % heads == 0, "MultiHeadAttention: width \(width) is not divisible by \(heads) heads")
+        self.heads = heads
+        self.kernel = kernel
+        wq = Linear(inputs: width, outputs: width, generator: &generator)
+        wk = Linear(inputs: width, outputs: width, generator: &generator)
+        wv = Linear(inputs: width, outputs: width, generator: &generator)
+        wo = Linear(inputs: width, outputs: width, generator: &generator)
+    }
+
+    /// - Parameters:
+    ///   - x: the queries' inputs, [B, N, d]
+    ///   - context: the keys' and values' inputs, [B, M, d]; `nil` for self-attention (M = N).
+    ///   - mask: causal, key padding or boolean (see `AttentionMask`).
+    /// - Returns: [B, N, d]
+    public func callAsFunction(_ x: Variable, context: Variable? = nil, mask: AttentionMask = .none) throws -> Variable {
+        let source = context ?? x
+        let q = try wq(x).splitHeads(heads)                  // [B, H, N, D]
+        let k = try wk(source).splitHeads(heads)             // [B, H, M, D]
+        let v = try wv(source).splitHeads(heads)             // [B, H, M, D]
+        let (o, p) = try attentionWithProbabilities(q, k, v, mask: mask, scale: nil,
+                                                    kernel: recordsProbabilities ? .standard : kernel)
+        lastProbabilities = recordsProbabilities ? p : nil
+        return try wo(o.mergeHeads())                        // [B, N, d]
+    }
+
+    public var namedParameters: [NamedParameter] {
+        scoped("wq", wq) + scoped("wk", wk) + scoped("wv", wv) + scoped("wo", wo)
+    }
+}

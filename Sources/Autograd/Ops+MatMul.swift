@@ -1,0 +1,124 @@
+// Differentiable matrix products, each forward and backward one call of GEMM.sgemm per matrix
+// (transposes are GEMM flags, never copies).
+//
+//   Y = A B        ∂L/∂A = G Bᵀ      ∂L/∂B = Aᵀ G          (G = ∂L/∂Y)
+//
+// Shapes: R = rows (every leading axis folded together), m, k, n = matrix extents.
+
+import TensorCore
+
+// MARK: - Matmul and batched matmul
+
+extension Variable {
+    /// The matrix product, batched over leading axes, as `Tensor.matmul`:
+    ///
+    /// - [..., m, k] · [k, n] → [..., m, n]: one weight for every batch element (one GEMM of
+    ///   R·m rows forward, and one per gradient backward).
+    /// - [..., m, k] · [..., k, n] → [..., m, n]: equal batch axes, one GEMM per batch element.
+    ///
+    /// - Throws: `TensorError.shapeMismatch` when the inner extents or batch axes disagree, or
+    ///   an operand is not at least a matrix.
+    public func matmul(_ other: Variable) throws -> Variable {
+        let a = self, b = other
+        guard a.value.rank >= 2, b.value.rank >= 2 else {
+            throw TensorError.shapeMismatch("matmul needs matrices, got \(a.shape) and \(b.shape)")
+        }
+        let y = try a.value.matmul(b.value)
+        let m = a.shape[a.shape.count - 2], k = a.shape.last!, n = b.shape.last!
+        let batches = b.value.rank == 2 ? 1 : a.value.count / Swift.max(1, m * k)
+        let rowsPerBatch = b.value.rank == 2 ? a.value.count / Swift.max(1, k) : m
+        return Variable.result(y, parents: [a, b]) { g in
+            guard g.count > 0, k > 0 else { return }
+            g.withUnsafeBufferPointer { g in
+                a.value.withUnsafeBufferPointer { av in
+                    b.value.withUnsafeBufferPointer { bv in
+                        if a.requiresGrad {
+                            a.accumulate(Kernels.make(a.shape) { dA, _ in
+                                for batch in 0..<batches {   // dA = G Bᵀ
+                                    GEMM.sgemm(transB: true, m: rowsPerBatch, n: k, k: n,
+                                               a: g.baseAddress! + batch * rowsPerBatch * n, lda: n,
+                                               b: bv.baseAddress! + (batches == 1 ? 0 : batch * k * n), ldb: n,
+                                               c: dA + batch * rowsPerBatch * k, ldc: k)
+                                }
+                            })
+                        }
+                        if b.requiresGrad {
+                            b.accumulate(Kernels.make(b.shape) { dB, _ in
+                                for batch in 0..<batches {   // dB = Aᵀ G
+                                    GEMM.sgemm(transA: true, m: k, n: n, k: rowsPerBatch,
+                                               a: av.baseAddress! + batch * rowsPerBatch * k, lda: k,
+                                               b: g.baseAddress! + batch * rowsPerBatch * n, ldb: n,
+                                               c: dB + batch * k * n, ldc: n)
+                                }
+                            })
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+// MARK: - Linear map
+
+/// y = x Wᵀ + b, the affine map of a `Linear` layer, as one op (PyTorch's weight layout).
+///
+///     ∂L/∂x = G W      ∂L/∂W = Gᵀ x      ∂L/∂b = Σ_rows G
+///
+/// - Parameters:
+///   - x: [..., in]
+///   - weight: [out, in]
+///   - bias: [out], or `nil`
+/// - Returns: [..., out]
+/// - Throws: `TensorError.shapeMismatch` when the extents disagree.
+public func linear(_ x: Variable, weight: Variable, bias: Variable? = nil) throws -> Variable {
+    guard weight.value.rank == 2, x.value.rank >= 1, x.shape.last == weight.shape[1] else {
+        throw TensorError.shapeMismatch("linear: input \(x.shape) and weight \(weight.shape) (want [..., in] and [out, in])")
+    }
+    let (outputs, inputs) = (weight.shape[0], weight.shape[1])
+    if let bias, bias.shape != [outputs] {
+        throw TensorError.shapeMismatch("linear: bias \(bias.shape) should be [\(outputs)]")
+    }
+    let rows = x.value.count / Swift.max(1, inputs)
+    let y = x.value.withUnsafeBufferPointer { xv in
+        weight.value.withUnsafeBufferPointer { wv in
+            Kernels.make(Array(x.shape.dropLast()) + [outputs]) { out, count in
+                if let bias {
+                    bias.value.withUnsafeBufferPointer { bv in
+                        for r in 0..<rows { (out + r * outputs).update(from: bv.baseAddress!, count: outputs) }
+                    }
+                }
+                guard count > 0, inputs > 0 else { return }
+                GEMM.sgemm(transB: true, m: rows, n: outputs, k: inputs,
+                           a: xv.baseAddress!, lda: inputs, b: wv.baseAddress!, ldb: inputs,
+                           beta: bias == nil ? 0 : 1, c: out, ldc: outputs)
+            }
+        }
+    }
+    return Variable.result(y, parents: bias.map { [x, weight, $0] } ?? [x, weight]) { g in
+        guard rows > 0, outputs > 0, inputs > 0 else { return }
+        g.withUnsafeBufferPointer { g in
+            if x.requiresGrad {
+                x.accumulate(weight.value.withUnsafeBufferPointer { wv in
+                    Kernels.make(x.shape) { dX, _ in
+                        GEMM.sgemm(m: rows, n: inputs, k: outputs, a: g.baseAddress!, lda: outputs,
+                                   b: wv.baseAddress!, ldb: inputs, c: dX, ldc: inputs)
+                    }
+                })
+            }
+            if weight.requiresGrad {
+                weight.accumulate(x.value.withUnsafeBufferPointer { xv in
+                    Kernels.make(weight.shape) { dW, _ in
+                        GEMM.sgemm(transA: true, m: outputs, n: inputs, k: rows, a: g.baseAddress!, lda: outputs,
+                                   b: xv.baseAddress!, ldb: inputs, c: dW, ldc: inputs)
+                    }
+                })
+            }
+            if let bias, bias.requiresGrad {
+                bias.accumulate(Kernels.make([outputs]) { dB, _ in
+                    for r in 0..<rows { Kernels.add(g.baseAddress! + r * outputs, into: dB, count: outputs) }
+                })
+            }
+        }
+    }
+}
