@@ -29,11 +29,11 @@ extension Lesson {
 /// Every lesson that can run, in course order. Adding a lesson means adding one line here.
 public nonisolated(unsafe) let lessons: [any Lesson.Type] = [
     PositionalEncodingLesson.self,
+    FlashVsStandardLesson.self,
 ]
 
 /// Lessons of the course plan (../shared/DESIGN.md) that are not written yet, with what they will teach.
 public let plannedLessons: [(name: String, summary: String)] = [
-    ("flash-vs-standard", "standard attention vs FlashAttention: tiling, online softmax, recomputation"),
     ("language-modeling", "causal vs masked vs sequence-to-sequence objectives"),
     ("multi-head-attention", "Q/K/V, scaled dot-product, heads, a toy model that resolves \"it\""),
     ("bahdanau-translator", "an RNN encoder-decoder, its bottleneck, and additive attention"),
