@@ -99,16 +99,22 @@ public enum SystemInfo {
     /// Physical memory in bytes.
     public static var physicalMemory: Int { Int(ProcessInfo.processInfo.physicalMemory) }
 
-    /// Memory that can be allocated now without swapping (Linux MemAvailable; elsewhere physical memory).
+    /// Memory that can be allocated now without swapping (Linux MemAvailable; elsewhere physical
+    /// memory), or less when the `TP_MEMORY_LIMIT` environment variable (bytes) says so — to see
+    /// what a lesson does on a smaller machine: `TP_MEMORY_LIMIT=100000000 swift run lesson …`.
     public static var availableMemory: Int {
+        var available = physicalMemory
         #if os(Linux)
         if let text = try? String(contentsOfFile: "/proc/meminfo", encoding: .utf8),
            let line = text.split(separator: "\n").first(where: { $0.hasPrefix("MemAvailable:") }),
            let kib = line.split(separator: " ").dropFirst().first.flatMap({ Int($0) }) {
-            return kib * 1024
+            available = kib * 1024
         }
         #endif
-        return physicalMemory
+        if let limit = ProcessInfo.processInfo.environment["TP_MEMORY_LIMIT"].flatMap({ Int($0) }), limit > 0 {
+            available = min(available, limit)
+        }
+        return available
     }
 
     /// Refuses work that would not fit in memory, before any of it is done.

@@ -35,6 +35,23 @@ struct FlashVsStandardCommandTests {
         }
     }
 
+    @Test("on a machine too small for standard attention's N×N matrices, only flash runs at that N")
+    func standardIsRefusedWhereItsMatricesDoNotFit() throws {
+        // 8 MiB "available": three quarters, 6 MiB, may be used. Standard's P and dP at N = 1024
+        // take 8 MiB; flash needs about 4 MiB in all.
+        let run = try LessonRunner.run(["flash-vs-standard", "--quick", "--output", "out"],
+                                       environment: ["TP_MEMORY_LIMIT": "\(8 << 20)"])
+        #expect(run.status == 0, "stderr: \(run.stderr)")
+        let text = run.stdout.split(whereSeparator: \.isWhitespace).joined(separator: " ")   // unwrapped
+        #expect(text.contains("N = 1024: standard attention not run"), "\(run.stdout)")
+        #expect(text.contains("at N = 1024 needs 8 MiB"))
+        let rows = try Self.timings(in: run.folder.appendingPathComponent("out"))
+        #expect(rows.map { $0["n"] } == ["256", "512", "1024"])
+        #expect(rows[2]["standard_ms"] == "" && rows[2]["speedup"] == "")
+        #expect((Double(rows[2]["flash_ms"] ?? "") ?? 0) > 0)
+        #expect((Double(rows[1]["standard_ms"] ?? "") ?? 0) > 0)
+    }
+
     @Test("--quick writes every file; timings.csv has the promised columns; the walkthrough's O matches NumPy")
     func quickRunWritesEverything() throws {
         let run = try LessonRunner.run(["flash-vs-standard", "--quick", "--output", "out"])

@@ -33,12 +33,16 @@ enum LessonRunner {
         return folder
     }
 
-    /// Runs `lesson arguments…` in `folder` (a new temporary one by default) and waits for it.
-    static func run(_ arguments: [String], in folder: URL? = nil) throws -> LessonRun {
+    /// Runs `lesson arguments…` in `folder` (a new temporary one by default) and waits for it,
+    /// with `environment` added to this process's environment.
+    static func run(_ arguments: [String], in folder: URL? = nil, environment: [String: String] = [:]) throws -> LessonRun {
         let folder = try folder ?? makeFolder()
         let process = Process()
         process.executableURL = try executable
         process.arguments = arguments
+        if !environment.isEmpty {
+            process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        }
         process.currentDirectoryURL = folder
         let out = Pipe(), err = Pipe()
         process.standardOutput = out
