@@ -2,6 +2,7 @@
 
 import Foundation
 import Testing
+import TensorCore
 
 @Suite("lesson list, info, all")
 struct CommandTests {
@@ -30,10 +31,15 @@ struct CommandTests {
         }
         #expect(line("GEMM backend").contains("portable"), "\(line("GEMM backend"))")
         #expect(line("threads").range(of: #"threads\s+1 \("#, options: .regularExpression) != nil, "\(line("threads"))")
-        // And the default differs when OpenBLAS is present, so the option is what changed it.
+        // And --gemm openblas, where OpenBLAS is present, gives OpenBLAS whatever the default.
         let plain = try LessonRunner.run(["info"])
         if plain.stdout.contains("GEMM available  openblas") {
-            #expect(!plain.stdout.split(separator: "\n").first { $0.contains("GEMM backend") }!.contains("portable"))
+            let chosen = try LessonRunner.run(["info", "--gemm", "openblas"])
+            #expect(chosen.stdout.split(separator: "\n").first { $0.contains("GEMM backend") }!.contains("openblas"))
+        }
+        // The default is the best available: our own GEMM on AVX-512 machines.
+        if SystemInfo.compiledForAVX512 {
+            #expect(plain.stdout.split(separator: "\n").first { $0.contains("GEMM backend") }!.contains("portable"))
         }
     }
 
