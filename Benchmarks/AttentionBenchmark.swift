@@ -159,18 +159,3 @@ struct AttentionBenchmark: ParsableCommand {
         printAlignedTable(header: header, rows: lines)
     }
 }
-
-/// Prints a table with columns padded to their widest cell.
-func printAlignedTable(header: [String], rows: [[String]]) {
-    let widths = header.indices.map { column in ([header] + rows).map { $0[column].count }.max()! }
-    func line(_ cells: [String]) -> String {
-        var text = zip(cells, widths).map { $0.padding(toLength: $1, withPad: " ", startingAt: 0) }
-            .joined(separator: " | ")
-        while text.last == " " { text.removeLast() }
-        return text
-    }
-    print(line(header))
-    print(widths.map { String(repeating: "-", count: $0) }.joined(separator: "-+-"))
-    rows.forEach { print(line($0)) }
-    print()
-}

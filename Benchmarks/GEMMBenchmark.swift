@@ -140,17 +140,7 @@ struct Results {
             }
             return row
         }
-        let widths = header.indices.map { column in ([header] + rows).map { $0[column].count }.max()! }
-        func line(_ cells: [String]) -> String {
-            var text = zip(cells, widths).map { $0.padding(toLength: $1, withPad: " ", startingAt: 0) }
-                .joined(separator: " | ")
-            while text.last == " " { text.removeLast() }
-            return text
-        }
-        print(line(header))
-        print(widths.map { String(repeating: "-", count: $0) }.joined(separator: "-+-"))
-        rows.forEach { print(line($0)) }
-        print()
+        printAlignedTable(header: header, rows: rows)
     }
 
     /// The last line, for scripts: every size for every backend, then the ratio at 1024 and

@@ -76,6 +76,23 @@ func format(_ value: Double, _ digits: Int) -> String {
     digits < 0 ? String(format: "%.1e", value) : String(format: "%.\(digits)f", value)
 }
 
+// MARK: - Tables
+
+/// Prints a table with columns padded to their widest cell.
+func printAlignedTable(header: [String], rows: [[String]]) {
+    let widths = header.indices.map { column in ([header] + rows).map { $0[column].count }.max()! }
+    func line(_ cells: [String]) -> String {
+        var text = zip(cells, widths).map { $0.padding(toLength: $1, withPad: " ", startingAt: 0) }
+            .joined(separator: " | ")
+        while text.last == " " { text.removeLast() }
+        return text
+    }
+    print(line(header))
+    print(widths.map { String(repeating: "-", count: $0) }.joined(separator: "-+-"))
+    rows.forEach { print(line($0)) }
+    print()
+}
+
 // MARK: - Inputs
 
 /// Deterministic inputs for benchmarks: SplitMix64, floats uniform in [-1, 1).
