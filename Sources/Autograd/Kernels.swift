@@ -10,8 +10,10 @@ enum Kernels {
     /// A new tensor of `shape` whose elements `body` writes (it receives the buffer and its count).
     @inline(__always)
     static func make(_ shape: [Int], _ body: (UnsafeMutablePointer<Float>, Int) -> Void) -> Tensor {
-        var result = Tensor.zeros(shape)
-        result.withUnsafeMutableBufferPointer { body($0.baseAddress!, $0.count) }
+        var result = Profiler.measure(.allocation) { Tensor.zeros(shape) }
+        Profiler.measure(.elementwise) {
+            result.withUnsafeMutableBufferPointer { body($0.baseAddress!, $0.count) }
+        }
         return result
     }
 
@@ -113,20 +115,76 @@ enum Kernels {
         }
     }
 
-    /// Sums over every axis but the last: [..., d] → [d] (the gradient of a bias or a gain).
-    static func columnSums(_ g: Tensor) -> Tensor {
-        let d = g.shape.last ?? 1
-        return g.withUnsafeBufferPointer { g in
-            make([d]) { out, _ in
-                for start in stride(from: 0, to: g.count, by: Swift.max(d, 1)) { add(g.baseAddress! + start, into: out, count: d) }
-            }
-        }
-    }
-
     // MARK: - Axis views
 
     /// The tensor seen as [outer, n, inner] around `axis`.
     static func split(_ shape: [Int], at axis: Int) -> (outer: Int, n: Int, inner: Int) {
         (shape[..<axis].reduce(1, *), shape[axis], shape[(axis + 1)...].reduce(1, *))
+    }
+}
+
+extension Kernels {
+    /// `GEMM.sgemm`, timed as `.matmul` while profiling.
+    @inline(__always)
+    static func sgemm(
+        transA: Bool = false, transB: Bool = false, m: Int, n: Int, k: Int,
+        a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
+        beta: Float = 0, c: UnsafeMutablePointer<Float>, ldc: Int
+    ) {
+        Profiler.measure(.matmul) {
+            GEMM.sgemm(transA: transA, transB: transB, m: m, n: n, k: k, a: a, lda: lda, b: b, ldb: ldb,
+                       beta: beta, c: c, ldc: ldc)
+        }
+    }
+}
+
+// MARK: - Rows in parallel
+
+extension Kernels {
+    /// How many chunks `forEachRowChunk` splits `rows` rows of `width` floats into: one per
+    /// thread, but none smaller than 512 K floats.
+    ///
+    /// NOTE: the row passes (norms, copies) are memory-bound and take tens of microseconds at a
+    /// transformer's sizes; waking a second thread costs about as much, and measured on the
+    /// char-transformer's training step, splitting [2048, 64] passes made them slower, not faster.
+    static func rowChunks(_ rows: Int, width: Int) -> Int {
+        Swift.max(1, Swift.min(Parallel.threadCount, rows * Swift.max(1, width) / (1 << 19), rows))
+    }
+
+    /// Calls `body(chunk, rows)` for `rowChunks(rows, width:)` contiguous ranges of rows, concurrently.
+    @inline(__always)
+    static func forEachRowChunk(_ rows: Int, width: Int, _ body: (Int, Range<Int>) -> Void) {
+        guard rows > 0 else { return }
+        let chunks = rowChunks(rows, width: width)
+        let base = rows / chunks, extra = rows % chunks
+        Parallel.forEach(chunks: chunks) { chunk in
+            let start = chunk * base + Swift.min(chunk, extra)
+            body(chunk, start..<(start + base + (chunk < extra ? 1 : 0)))
+        }
+    }
+
+    /// Σ x[i], sixteen lanes at a time.
+    @inline(__always)
+    static func sum(_ x: UnsafePointer<Float>, count: Int) -> Float {
+        var total = SIMD16<Float>()
+        var i = 0
+        while i < count {
+            total += load(x + i, Swift.min(16, count - i))
+            i += 16
+        }
+        return total.sum()
+    }
+
+    /// Σ a[i] b[i], sixteen lanes at a time.
+    @inline(__always)
+    static func dot(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, count: Int) -> Float {
+        var total = SIMD16<Float>()
+        var i = 0
+        while i < count {
+            let lanes = Swift.min(16, count - i)
+            total += load(a + i, lanes) * load(b + i, lanes)
+            i += 16
+        }
+        return total.sum()
     }
 }

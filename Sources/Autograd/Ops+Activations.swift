@@ -10,7 +10,7 @@ extension Variable {
 
     /// tanh(x).  ∂y/∂x = 1 − y².
     public func tanh() -> Variable {
-        let x = self, y = value.tanh()
+        let x = self, y = Profiler.measure(.elementwise) { value.tanh() }
         return Variable.result(y, parents: [x]) { g in
             x.accumulate(Kernels.zip(g, y) { g, y in g * (1 - y * y) })
         }
@@ -18,7 +18,7 @@ extension Variable {
 
     /// σ(x) = 1 / (1 + e⁻ˣ).  ∂y/∂x = y (1 − y).
     public func sigmoid() -> Variable {
-        let x = self, y = value.sigmoid()
+        let x = self, y = Profiler.measure(.elementwise) { value.sigmoid() }
         return Variable.result(y, parents: [x]) { g in
             x.accumulate(Kernels.zip(g, y) { g, y in g * y * (1 - y) })
         }
@@ -28,7 +28,7 @@ extension Variable {
 
     /// max(0, x).  ∂y/∂x = 1 where x > 0, else 0.
     public func relu() -> Variable {
-        let x = self, y = value.relu()
+        let x = self, y = Profiler.measure(.elementwise) { value.relu() }
         return Variable.result(y, parents: [x]) { g in
             x.accumulate(Kernels.zip(g, y) { g, y in y > 0 ? g : 0 })
         }
@@ -42,8 +42,7 @@ extension Variable {
     /// (`Kernels.normalCDF`), since GELU sits on the widest activations of a transformer.
     public func gelu() -> Variable {
         let x = self
-        let cdf = Kernels.normalCDF(value)                                   // Φ(x)
-        let y = Kernels.zip(value, cdf) { $0 * $1 }
+        let (y, cdf) = Kernels.gelu(value)                                   // x Φ(x), Φ(x)
         return Variable.result(y, parents: [x]) { g in
             x.accumulate(Kernels.geluBackward(g, x.value, cdf))
         }
@@ -53,7 +52,7 @@ extension Variable {
 
     /// eˣ.  ∂y/∂x = y.
     public func exp() -> Variable {
-        let x = self, y = value.exp()
+        let x = self, y = Profiler.measure(.elementwise) { value.exp() }
         return Variable.result(y, parents: [x]) { g in
             x.accumulate(Kernels.zip(g, y) { $0 * $1 })
         }
@@ -62,7 +61,7 @@ extension Variable {
     /// ln x.  ∂y/∂x = 1/x.
     public func log() -> Variable {
         let x = self
-        return Variable.result(value.log(), parents: [x]) { g in
+        return Variable.result(Profiler.measure(.elementwise) { value.log() }, parents: [x]) { g in
             x.accumulate(Kernels.zip(g, x.value) { $0 / $1 })
         }
     }

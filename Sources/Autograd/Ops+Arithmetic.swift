@@ -12,36 +12,36 @@ extension Variable {
     /// a + b with broadcasting.  ∂/∂a = g, ∂/∂b = g (each summed back to its own shape).
     /// - Throws: `TensorError.shapeMismatch` when the shapes do not broadcast.
     public static func + (a: Variable, b: Variable) throws -> Variable {
-        let y = try a.value + b.value
+        let y = try Profiler.measure(.elementwise) { try a.value + b.value }
         return result(y, parents: [a, b]) { g in
-            a.accumulate(Kernels.sum(g, toShape: a.shape))
-            b.accumulate(Kernels.sum(g, toShape: b.shape))
+            if a.requiresGrad { a.accumulate(Kernels.sum(g, toShape: a.shape)) }
+            if b.requiresGrad { b.accumulate(Kernels.sum(g, toShape: b.shape)) }
         }
     }
 
     /// a − b with broadcasting.  ∂/∂a = g, ∂/∂b = −g.
     public static func - (a: Variable, b: Variable) throws -> Variable {
-        let y = try a.value - b.value
+        let y = try Profiler.measure(.elementwise) { try a.value - b.value }
         return result(y, parents: [a, b]) { g in
-            a.accumulate(Kernels.sum(g, toShape: a.shape))
+            if a.requiresGrad { a.accumulate(Kernels.sum(g, toShape: a.shape)) }
             if b.requiresGrad { b.accumulate(Kernels.sum(Kernels.map(g) { -$0 }, toShape: b.shape)) }
         }
     }
 
     /// a ⊙ b with broadcasting.  ∂/∂a = g ⊙ b, ∂/∂b = g ⊙ a.
     public static func * (a: Variable, b: Variable) throws -> Variable {
-        let y = try a.value * b.value
+        let y = try Profiler.measure(.elementwise) { try a.value * b.value }
         return result(y, parents: [a, b]) { g in
-            if a.requiresGrad { a.accumulate(Kernels.sum(try! g * b.value, toShape: a.shape)) }
-            if b.requiresGrad { b.accumulate(Kernels.sum(try! g * a.value, toShape: b.shape)) }
+            if a.requiresGrad { a.accumulate(Kernels.sum(Profiler.measure(.elementwise) { try! g * b.value }, toShape: a.shape)) }
+            if b.requiresGrad { b.accumulate(Kernels.sum(Profiler.measure(.elementwise) { try! g * a.value }, toShape: b.shape)) }
         }
     }
 
     /// a / b with broadcasting.  ∂/∂a = g / b, ∂/∂b = −g ⊙ a / b² = −g ⊙ y / b.
     public static func / (a: Variable, b: Variable) throws -> Variable {
-        let y = try a.value / b.value
+        let y = try Profiler.measure(.elementwise) { try a.value / b.value }
         return result(y, parents: [a, b]) { g in
-            let gOverB = try! g / b.value
+            let gOverB = Profiler.measure(.elementwise) { try! g / b.value }
             if a.requiresGrad { a.accumulate(Kernels.sum(gOverB, toShape: a.shape)) }
             if b.requiresGrad {
                 b.accumulate(Kernels.sum(Kernels.zip(gOverB, y) { -$0 * $1 }, toShape: b.shape))
@@ -55,7 +55,7 @@ extension Variable {
 extension Variable {
     /// x + c.  ∂/∂x = g.
     public static func + (x: Variable, c: Float) -> Variable {
-        result(x.value + c, parents: [x]) { g in x.accumulate(g) }
+        result(Profiler.measure(.elementwise) { x.value + c }, parents: [x]) { g in x.accumulate(g) }
     }
     /// c + x.
     public static func + (c: Float, x: Variable) -> Variable { x + c }
@@ -63,11 +63,11 @@ extension Variable {
     public static func - (x: Variable, c: Float) -> Variable { x + (-c) }
     /// c − x.  ∂/∂x = −g.
     public static func - (c: Float, x: Variable) -> Variable {
-        result(c - x.value, parents: [x]) { g in x.accumulate(Kernels.map(g) { -$0 }) }
+        result(Profiler.measure(.elementwise) { c - x.value }, parents: [x]) { g in x.accumulate(Kernels.map(g) { -$0 }) }
     }
     /// x · c.  ∂/∂x = c·g.
     public static func * (x: Variable, c: Float) -> Variable {
-        result(x.value * c, parents: [x]) { g in x.accumulate(Kernels.map(g) { $0 * c }) }
+        result(Profiler.measure(.elementwise) { x.value * c }, parents: [x]) { g in x.accumulate(Kernels.map(g) { $0 * c }) }
     }
     /// c · x.
     public static func * (c: Float, x: Variable) -> Variable { x * c }

@@ -1,6 +1,6 @@
 // Differentiable scaled dot-product attention, on TensorCore's kernels.
 //
-//   B = batch, H = heads, N = query rows, M = key/value rows, D = head dim
+//   B = batch, H = heads, N = query rows, M = key/value rows, D = head dim, d = H·D
 //
 //   O = softmax(Q Kᵀ · scale + mask) V         Q: [B, H, N, D]   K, V: [B, H, M, D]   O: [B, H, N, D]
 //
@@ -51,25 +51,146 @@ func attentionWithProbabilities(
 ) throws -> (output: Variable, probabilities: Tensor?) {
     switch kernel {
     case .standard:
-        let forward = try attentionStandard(q: q.value, k: k.value, v: v.value, mask: mask, scale: scale)
+        let forward = try Profiler.measure(.attention) {
+            try attentionStandard(q: q.value, k: k.value, v: v.value, mask: mask, scale: scale)
+        }
         let output = Variable.result(forward.output, parents: [q, k, v]) { dO in
-            let grads = try! attentionStandardBackward(
-                q: q.value, k: k.value, v: v.value, probabilities: forward.probabilities, dOutput: dO, scale: scale)
+            let grads = Profiler.measure(.attention) {
+                try! attentionStandardBackward(
+                    q: q.value, k: k.value, v: v.value, probabilities: forward.probabilities, dOutput: dO, scale: scale)
+            }
             q.accumulate(grads.dQ)
             k.accumulate(grads.dK)
             v.accumulate(grads.dV)
         }
         return (output, forward.probabilities)
     case .flash:
-        let forward = try attentionFlash(q: q.value, k: k.value, v: v.value, mask: mask, scale: scale)
+        let blocks = flashBlocks(queries: q.shape[2], keys: k.shape[2])
+        let forward = try Profiler.measure(.attention) {
+            try attentionFlash(q: q.value, k: k.value, v: v.value, mask: mask, scale: scale, blocks: blocks)
+        }
         let output = Variable.result(forward.output, parents: [q, k, v]) { dO in
-            let grads = try! attentionFlashBackward(
-                q: q.value, k: k.value, v: v.value, output: forward.output, logsumexp: forward.logsumexp,
-                dOutput: dO, mask: mask, scale: scale)
+            let grads = Profiler.measure(.attention) {
+                try! attentionFlashBackward(
+                    q: q.value, k: k.value, v: v.value, output: forward.output, logsumexp: forward.logsumexp,
+                    dOutput: dO, mask: mask, scale: scale, blocks: blocks)
+            }
             q.accumulate(grads.dQ)
             k.accumulate(grads.dK)
             v.accumulate(grads.dV)
         }
         return (output, nil)
+    }
+}
+
+/// The flash kernel's tiles for N queries and M keys: TensorCore's default for long sequences;
+/// for short ones (≤ 64), 32 × 32 tiles, so that no tile is mostly padding and a causal mask
+/// skips the tiles above the diagonal (at N = 64: one of four).
+func flashBlocks(queries: Int, keys: Int) -> FlashBlockSizes {
+    queries <= 64 && keys <= 64 ? FlashBlockSizes(queryRows: 32, keyRows: 32) : .default
+}
+
+// MARK: - Self-attention on a packed projection
+
+/// Multi-head self-attention on the packed projection [Q | K | V] of every position, with the
+/// head split and merge fused in: one op where `splitHeads` ×3, attention and `mergeHeads`
+/// would be five.
+///
+///     Q_h, K_h, V_h = the h-th D-wide slices of the three thirds of qkv
+///     y[b, n, h·D ..< (h+1)·D] = softmax(Q_h K_hᵀ · scale + mask) V_h
+///
+/// Backward: ∂L/∂y is split into heads, the kernel's backward gives dQ, dK, dV, and they are
+/// packed back into one [B, N, 3d] gradient, so the packed projection's `linear` needs one GEMM
+/// per gradient instead of three.
+///
+/// - Parameters:
+///   - qkv: [B, N, 3d], the concatenation of Q, K and V along the last axis.
+///   - heads: H; d must be a multiple of it.
+/// - Returns: y [B, N, d], and P [B, H, N, N] when the standard kernel ran.
+/// - Throws: `TensorError.shapeMismatch` when qkv is not [B, N, 3·H·D].
+func packedSelfAttention(
+    _ qkv: Variable, heads: Int, mask: AttentionMask, scale: Float?, kernel: AttentionKernel
+) throws -> (output: Variable, probabilities: Tensor?) {
+    guard qkv.value.rank == 3, heads > 0, qkv.shape[2] % (3 * heads) == 0 else {
+        throw TensorError.shapeMismatch("packed self-attention needs [B, N, 3·H·D] with H = \(heads), got \(qkv.shape)")
+    }
+    let (b, n, d) = (qkv.shape[0], qkv.shape[1], qkv.shape[2] / 3)
+    let heads = HeadLayout(batch: b, positions: n, heads: heads, headDim: d / heads, rowWidth: 3 * d)
+    let q = heads.gather(qkv.value, offset: 0), k = heads.gather(qkv.value, offset: d), v = heads.gather(qkv.value, offset: 2 * d)
+    let merged = HeadLayout(batch: b, positions: n, heads: heads.heads, headDim: heads.headDim, rowWidth: d)
+    func packGradients(_ grads: AttentionGradients) {
+        qkv.accumulate(Kernels.make(qkv.shape) { dqkv, _ in
+            heads.scatter(grads.dQ, into: dqkv, offset: 0)
+            heads.scatter(grads.dK, into: dqkv, offset: d)
+            heads.scatter(grads.dV, into: dqkv, offset: 2 * d)
+        })
+    }
+    switch kernel {
+    case .standard:
+        let forward = try Profiler.measure(.attention) {
+            try attentionStandard(q: q, k: k, v: v, mask: mask, scale: scale)
+        }
+        let y = Variable.result(merged.merge(forward.output), parents: [qkv]) { g in
+            packGradients(Profiler.measure(.attention) {
+                try! attentionStandardBackward(q: q, k: k, v: v, probabilities: forward.probabilities,
+                                               dOutput: merged.gather(g, offset: 0), scale: scale)
+            })
+        }
+        return (y, forward.probabilities)
+    case .flash:
+        let blocks = flashBlocks(queries: n, keys: n)
+        let forward = try Profiler.measure(.attention) {
+            try attentionFlash(q: q, k: k, v: v, mask: mask, scale: scale, blocks: blocks)
+        }
+        let y = Variable.result(merged.merge(forward.output), parents: [qkv]) { g in
+            packGradients(Profiler.measure(.attention) {
+                try! attentionFlashBackward(q: q, k: k, v: v, output: forward.output, logsumexp: forward.logsumexp,
+                                            dOutput: merged.gather(g, offset: 0), mask: mask, scale: scale, blocks: blocks)
+            })
+        }
+        return (y, nil)
+    }
+}
+
+/// Where each head's D-wide slice sits in rows of `rowWidth` floats: [B, N, rowWidth] ⇄ [B, H, N, D].
+struct HeadLayout {
+    let batch: Int, positions: Int, heads: Int, headDim: Int, rowWidth: Int
+
+    /// The heads of the D·H columns from `offset` of each row of x [B, N, rowWidth]: [B, H, N, D].
+    func gather(_ x: Tensor, offset: Int) -> Tensor {
+        x.withUnsafeBufferPointer { x in
+            Kernels.make([batch, heads, positions, headDim]) { out, _ in
+                forEachRow { b, t in
+                    for h in 0..<heads {
+                        (out + ((b * heads + h) * positions + t) * headDim)
+                            .update(from: x.baseAddress! + (b * positions + t) * rowWidth + offset + h * headDim, count: headDim)
+                    }
+                }
+            }
+        }
+    }
+
+    /// The inverse of `gather`: writes heads [B, H, N, D] into the columns from `offset` of `out`.
+    func scatter(_ heads: Tensor, into out: UnsafeMutablePointer<Float>, offset: Int) {
+        heads.withUnsafeBufferPointer { x in
+            forEachRow { b, t in
+                for h in 0..<self.heads {
+                    (out + (b * positions + t) * rowWidth + offset + h * headDim)
+                        .update(from: x.baseAddress! + ((b * self.heads + h) * positions + t) * headDim, count: headDim)
+                }
+            }
+        }
+    }
+
+    /// Heads [B, H, N, D] joined into rows [B, N, H·D] (rowWidth must be H·D).
+    func merge(_ heads: Tensor) -> Tensor {
+        Kernels.make([batch, positions, rowWidth]) { out, _ in scatter(heads, into: out, offset: 0) }
+    }
+
+    /// `body(b, t)` for every position of every sequence, in parallel chunks.
+    private func forEachRow(_ body: (Int, Int) -> Void) {
+        Parallel.forEachRange(batch * positions, minimum: Swift.max(1, (1 << 19) / Swift.max(1, rowWidth))) { range in
+            for row in range { body(row / positions, row % positions) }
+        }
     }
 }

@@ -39,7 +39,7 @@ public func crossEntropy(
         throw TensorError.invalidArgument("crossEntropy: label smoothing \(labelSmoothing) is outside [0, 1)")
     }
     let kept = targets.reduce(0) { $0 + ($1 == ignoreIndex ? 0 : 1) }
-    let logP = logits.value.logSoftmax()                            // [R, V]
+    let logP = Profiler.measure(.elementwise) { logits.value.logSoftmax() }                          // [R, V]
     let onTarget = 1 - labelSmoothing, uniform = labelSmoothing / Float(Swift.max(classes, 1))
     var total = 0.0
     logP.withUnsafeBufferPointer { logP in

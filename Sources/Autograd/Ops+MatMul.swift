@@ -23,7 +23,7 @@ extension Variable {
         guard a.value.rank >= 2, b.value.rank >= 2 else {
             throw TensorError.shapeMismatch("matmul needs matrices, got \(a.shape) and \(b.shape)")
         }
-        let y = try a.value.matmul(b.value)
+        let y = try Profiler.measure(.matmul) { try a.value.matmul(b.value) }
         let m = a.shape[a.shape.count - 2], k = a.shape.last!, n = b.shape.last!
         let batches = b.value.rank == 2 ? 1 : a.value.count / Swift.max(1, m * k)
         let rowsPerBatch = b.value.rank == 2 ? a.value.count / Swift.max(1, k) : m
@@ -35,7 +35,7 @@ extension Variable {
                         if a.requiresGrad {
                             a.accumulate(Kernels.make(a.shape) { dA, _ in
                                 for batch in 0..<batches {   // dA = G Bᵀ
-                                    GEMM.sgemm(transB: true, m: rowsPerBatch, n: k, k: n,
+                                    Kernels.sgemm(transB: true, m: rowsPerBatch, n: k, k: n,
                                                a: g.baseAddress! + batch * rowsPerBatch * n, lda: n,
                                                b: bv.baseAddress! + (batches == 1 ? 0 : batch * k * n), ldb: n,
                                                c: dA + batch * rowsPerBatch * k, ldc: k)
@@ -45,7 +45,7 @@ extension Variable {
                         if b.requiresGrad {
                             b.accumulate(Kernels.make(b.shape) { dB, _ in
                                 for batch in 0..<batches {   // dB = Aᵀ G
-                                    GEMM.sgemm(transA: true, m: k, n: n, k: rowsPerBatch,
+                                    Kernels.sgemm(transA: true, m: k, n: n, k: rowsPerBatch,
                                                a: av.baseAddress! + batch * rowsPerBatch * k, lda: k,
                                                b: g.baseAddress! + batch * rowsPerBatch * n, ldb: n,
                                                c: dB + batch * k * n, ldc: n)
@@ -72,45 +72,87 @@ extension Variable {
 /// - Returns: [..., out]
 /// - Throws: `TensorError.shapeMismatch` when the extents disagree.
 public func linear(_ x: Variable, weight: Variable, bias: Variable? = nil) throws -> Variable {
-    guard weight.value.rank == 2, x.value.rank >= 1, x.shape.last == weight.shape[1] else {
-        throw TensorError.shapeMismatch("linear: input \(x.shape) and weight \(weight.shape) (want [..., in] and [out, in])")
+    let map = try AffineMap(x, weight: weight, bias: bias)
+    return Variable.result(map.forward(), parents: map.parents) { g in map.backward(g) }
+}
+
+/// gelu(x Wᵀ + b) as one op: the first half of a transformer's feed-forward block.
+///
+///     h = x Wᵀ + b,   y = h Φ(h),   ∂L/∂h = G ⊙ GELU'(h),   GELU'(h) = Φ(h) + h φ(h)
+///
+/// Same values as `linear(x, …).gelu()`, but GELU'(h) is computed in the forward pass, in place
+/// of h, so the tape keeps one [..., out] tensor for the backward instead of two (h and Φ(h)),
+/// and the backward is one multiplication.
+///
+/// - Parameters: as `linear`.
+/// - Returns: [..., out]
+public func linearGELU(_ x: Variable, weight: Variable, bias: Variable? = nil) throws -> Variable {
+    let map = try AffineMap(x, weight: weight, bias: bias)
+    var derivative = map.forward()                                     // h, then GELU'(h)
+    let y = Kernels.geluInPlace(&derivative)
+    return Variable.result(y, parents: map.parents) { g in
+        map.backward(Profiler.measure(.elementwise) { try! g * derivative })
     }
-    let (outputs, inputs) = (weight.shape[0], weight.shape[1])
-    if let bias, bias.shape != [outputs] {
-        throw TensorError.shapeMismatch("linear: bias \(bias.shape) should be [\(outputs)]")
+}
+
+/// The affine map x Wᵀ + b, checked, with its forward and backward products.
+/// R = rows (every leading axis of x folded together).
+struct AffineMap {
+    let x: Variable, weight: Variable, bias: Variable?
+    let rows: Int, inputs: Int, outputs: Int
+
+    init(_ x: Variable, weight: Variable, bias: Variable?) throws {
+        guard weight.value.rank == 2, x.value.rank >= 1, x.shape.last == weight.shape[1] else {
+            throw TensorError.shapeMismatch("linear: input \(x.shape) and weight \(weight.shape) (want [..., in] and [out, in])")
+        }
+        (outputs, inputs) = (weight.shape[0], weight.shape[1])
+        if let bias, bias.shape != [outputs] {
+            throw TensorError.shapeMismatch("linear: bias \(bias.shape) should be [\(outputs)]")
+        }
+        (self.x, self.weight, self.bias) = (x, weight, bias)
+        rows = x.value.count / Swift.max(1, inputs)
     }
-    let rows = x.value.count / Swift.max(1, inputs)
-    let y = x.value.withUnsafeBufferPointer { xv in
-        weight.value.withUnsafeBufferPointer { wv in
-            Kernels.make(Array(x.shape.dropLast()) + [outputs]) { out, count in
-                if let bias {
-                    bias.value.withUnsafeBufferPointer { bv in
-                        for r in 0..<rows { (out + r * outputs).update(from: bv.baseAddress!, count: outputs) }
+
+    var parents: [Variable] { bias.map { [x, weight, $0] } ?? [x, weight] }
+
+    /// x Wᵀ + b: [R, out], shaped [..., out]. The bias is copied into every row first, and the
+    /// GEMM adds the product to it (beta = 1).
+    func forward() -> Tensor {
+        x.value.withUnsafeBufferPointer { xv in
+            weight.value.withUnsafeBufferPointer { wv in
+                Kernels.make(Array(x.shape.dropLast()) + [outputs]) { out, count in
+                    if let bias {
+                        bias.value.withUnsafeBufferPointer { bv in
+                            for r in 0..<rows { (out + r * outputs).update(from: bv.baseAddress!, count: outputs) }
+                        }
                     }
+                    guard count > 0, inputs > 0 else { return }
+                    Kernels.sgemm(transB: true, m: rows, n: outputs, k: inputs,
+                                  a: xv.baseAddress!, lda: inputs, b: wv.baseAddress!, ldb: inputs,
+                                  beta: bias == nil ? 0 : 1, c: out, ldc: outputs)
                 }
-                guard count > 0, inputs > 0 else { return }
-                GEMM.sgemm(transB: true, m: rows, n: outputs, k: inputs,
-                           a: xv.baseAddress!, lda: inputs, b: wv.baseAddress!, ldb: inputs,
-                           beta: bias == nil ? 0 : 1, c: out, ldc: outputs)
             }
         }
     }
-    return Variable.result(y, parents: bias.map { [x, weight, $0] } ?? [x, weight]) { g in
+
+    /// Adds ∂L/∂x = G W, ∂L/∂W = Gᵀ x and ∂L/∂b = Σ_rows G into the gradients, given G = ∂L/∂y.
+    func backward(_ g: Tensor) {
         guard rows > 0, outputs > 0, inputs > 0 else { return }
+        let (rows, inputs, outputs) = (rows, inputs, outputs)
         g.withUnsafeBufferPointer { g in
             if x.requiresGrad {
                 x.accumulate(weight.value.withUnsafeBufferPointer { wv in
                     Kernels.make(x.shape) { dX, _ in
-                        GEMM.sgemm(m: rows, n: inputs, k: outputs, a: g.baseAddress!, lda: outputs,
-                                   b: wv.baseAddress!, ldb: inputs, c: dX, ldc: inputs)
+                        Kernels.sgemm(m: rows, n: inputs, k: outputs, a: g.baseAddress!, lda: outputs,
+                                      b: wv.baseAddress!, ldb: inputs, c: dX, ldc: inputs)
                     }
                 })
             }
             if weight.requiresGrad {
                 weight.accumulate(x.value.withUnsafeBufferPointer { xv in
                     Kernels.make(weight.shape) { dW, _ in
-                        GEMM.sgemm(transA: true, m: outputs, n: inputs, k: rows, a: g.baseAddress!, lda: outputs,
-                                   b: xv.baseAddress!, ldb: inputs, c: dW, ldc: inputs)
+                        Kernels.sgemm(transA: true, m: outputs, n: inputs, k: rows, a: g.baseAddress!, lda: outputs,
+                                      b: xv.baseAddress!, ldb: inputs, c: dW, ldc: inputs)
                     }
                 })
             }

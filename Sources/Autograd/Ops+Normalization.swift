@@ -26,32 +26,15 @@ extension Variable {
         for parameter in [gamma, beta] where parameter != nil && parameter!.shape != [d] {
             throw TensorError.shapeMismatch("layerNorm parameter has shape \(parameter!.shape); expected [\(d)]")
         }
-        let rows = d == 0 ? 0 : value.count / d
         let (y, normalized, inverseStd) = Variable.layerNormRows(
             value, gamma: gamma?.value ?? Tensor.ones([d]), beta: beta?.value ?? Tensor.zeros([d]), epsilon: epsilon)
         let x = self
         return Variable.result(y, parents: [x] + [gamma, beta].compactMap { $0 }) { g in
-            if let gamma, gamma.requiresGrad { gamma.accumulate(Kernels.columnSums(try! g * normalized)) }
-            if let beta, beta.requiresGrad { beta.accumulate(Kernels.columnSums(g)) }
-            guard x.requiresGrad else { return }
-            let gHat = gamma.map { try! g * $0.value } ?? g
-            x.accumulate(gHat.withUnsafeBufferPointer { gh in
-                normalized.withUnsafeBufferPointer { xh in
-                    Kernels.make(x.shape) { dx, _ in
-                        for r in 0..<rows {
-                            let gRow = gh.baseAddress! + r * d, xRow = xh.baseAddress! + r * d
-                            var meanG: Float = 0, meanGX: Float = 0
-                            for j in 0..<d {
-                                meanG += gRow[j]
-                                meanGX += gRow[j] * xRow[j]
-                            }
-                            meanG /= Float(d)
-                            meanGX /= Float(d)
-                            for j in 0..<d { dx[r * d + j] = (gRow[j] - meanG - xRow[j] * meanGX) * inverseStd[r] }
-                        }
-                    }
-                }
-            })
+            let grads = Variable.layerNormBackward(g, normalized: normalized, inverseStd: inverseStd,
+                                                   gamma: gamma?.value ?? Tensor.ones([d]))
+            if let gamma, gamma.requiresGrad { gamma.accumulate(grads.dGamma) }
+            if let beta, beta.requiresGrad { beta.accumulate(grads.dBeta) }
+            if x.requiresGrad { x.accumulate(grads.dx) }
         }
     }
 }
@@ -59,29 +42,86 @@ extension Variable {
 extension Variable {
     /// Row by row: x̂ = (x − μ) / √(σ² + ε) and y = x̂ ⊙ γ + β, with 1/√(σ² + ε) per row.
     static func layerNormRows(_ x: Tensor, gamma: Tensor, beta: Tensor, epsilon: Float)
-        -> (y: Tensor, normalized: Tensor, inverseStd: [Float]) {
+        -> (y: Tensor, normalized: Tensor, inverseStd: Tensor) {
         let d = x.shape.last ?? 1
         let rows = d == 0 ? 0 : x.count / d
-        var inverseStd = [Float](repeating: 0, count: rows)
-        var y = Tensor.zeros(x.shape), normalized = Tensor.zeros(x.shape)
-        x.withUnsafeBufferPointer { x in gamma.withUnsafeBufferPointer { g in beta.withUnsafeBufferPointer { b in
-        normalized.withUnsafeMutableBufferPointer { xHat in y.withUnsafeMutableBufferPointer { y in
-            for r in 0..<rows {
-                let source = x.baseAddress! + r * d, target = xHat.baseAddress! + r * d, out = y.baseAddress! + r * d
-                var mean: Float = 0
-                for j in 0..<d { mean += source[j] }
-                mean /= Float(d)
-                var variance: Float = 0
-                for j in 0..<d { variance += (source[j] - mean) * (source[j] - mean) }
-                let scale = 1 / (variance / Float(d) + epsilon).squareRoot()
-                inverseStd[r] = scale
-                for j in 0..<d {
-                    target[j] = (source[j] - mean) * scale
-                    out[j] = target[j] * g[j] + b[j]
+        var inverseStd = Tensor.zeros([rows])
+        let normalized = Kernels.make(x.shape) { xHat, _ in
+            x.withUnsafeBufferPointer { x in inverseStd.withUnsafeMutableBufferPointer { inverseStd in
+                Kernels.forEachRowChunk(rows, width: d) { _, range in
+                    for r in range {
+                        let source = x.baseAddress! + r * d, target = xHat + r * d
+                        let mean = Kernels.sum(source, count: d) / Float(d)
+                        for j in 0..<d { target[j] = source[j] - mean }
+                        let scale = 1 / (Kernels.dot(target, target, count: d) / Float(d) + epsilon).squareRoot()
+                        inverseStd[r] = scale
+                        for j in 0..<d { target[j] *= scale }
+                    }
                 }
-            }
-        } } } } }
+            } }
+        }
+        let y = normalized.withUnsafeBufferPointer { xHat in
+            gamma.withUnsafeBufferPointer { g in beta.withUnsafeBufferPointer { b in
+                Kernels.make(x.shape) { y, _ in
+                    Kernels.forEachRowChunk(rows, width: d) { _, range in
+                        for r in range {
+                            for j in 0..<d { y[r * d + j] = xHat[r * d + j] * g[j] + b[j] }
+                        }
+                    }
+                }
+            } }
+        }
         return (y, normalized, inverseStd)
+    }
+
+    /// The layer norm's three gradients in one pass over the rows, with ĝ = g ⊙ γ:
+    ///
+    ///     ∂L/∂x = (ĝ − mean(ĝ) − x̂ · mean(ĝ ⊙ x̂)) / √(σ² + ε)
+    ///     ∂L/∂γ = Σ_rows g ⊙ x̂          ∂L/∂β = Σ_rows g
+    ///
+    /// Chunks of rows run in parallel, each summing its own ∂L/∂γ and ∂L/∂β; the partial sums are
+    /// added in chunk order, so the result does not depend on timing.
+    static func layerNormBackward(_ g: Tensor, normalized: Tensor, inverseStd: Tensor, gamma: Tensor)
+        -> (dx: Tensor, dGamma: Tensor, dBeta: Tensor) {
+        let d = g.shape.last ?? 1
+        let rows = d == 0 ? 0 : g.count / d
+        let chunks = Kernels.rowChunks(rows, width: d)
+        var partials = Tensor.zeros([Swift.max(1, chunks), 2, d])                // [chunks, (dγ, dβ), d]
+        let dx = g.withUnsafeBufferPointer { g in normalized.withUnsafeBufferPointer { xHat in
+            gamma.withUnsafeBufferPointer { gamma in inverseStd.withUnsafeBufferPointer { inverseStd in
+                partials.withUnsafeMutableBufferPointer { partials in
+                    Kernels.make([g.count]) { dx, _ in
+                        Kernels.forEachRowChunk(rows, width: d) { chunk, range in
+                            let dGamma = partials.baseAddress! + chunk * 2 * d, dBeta = dGamma + d
+                            for r in range {
+                                let gRow = g.baseAddress! + r * d, xRow = xHat.baseAddress! + r * d, out = dx + r * d
+                                var sumG = SIMD16<Float>(), sumGX = SIMD16<Float>()
+                                var j = 0
+                                while j < d {   // sixteen columns at a time; padding lanes load as 0
+                                    let lanes = Swift.min(16, d - j)
+                                    let gv = Kernels.load(gRow + j, lanes), xv = Kernels.load(xRow + j, lanes)
+                                    let gHat = gv * Kernels.load(gamma.baseAddress! + j, lanes)
+                                    Kernels.store(gHat, out + j, lanes)
+                                    sumG += gHat
+                                    sumGX += gHat * xv
+                                    Kernels.store(Kernels.load(dGamma + j, lanes) + gv * xv, dGamma + j, lanes)
+                                    Kernels.store(Kernels.load(dBeta + j, lanes) + gv, dBeta + j, lanes)
+                                    j += 16
+                                }
+                                let meanG = sumG.sum() / Float(d), meanGX = sumGX.sum() / Float(d)
+                                for j in 0..<d { out[j] = (out[j] - meanG - xRow[j] * meanGX) * inverseStd[r] }
+                            }
+                        }
+                    }
+                }
+            } }
+        } }
+        let sums = partials.withUnsafeBufferPointer { partials in
+            Kernels.make([2, d]) { out, _ in
+                for chunk in 0..<chunks { Kernels.add(partials.baseAddress! + chunk * 2 * d, into: out, count: 2 * d) }
+            }
+        }
+        return (dx.reshapedUnchecked(g.shape), try! sums.rows(0..<1).reshaped([d]), try! sums.rows(1..<2).reshaped([d]))
     }
 }
 
@@ -93,7 +133,7 @@ extension Variable {
     ///
     ///     ∂L/∂xᵢ = yᵢ (gᵢ − Σⱼ gⱼ yⱼ)
     public func softmax() -> Variable {
-        let x = self, y = value.softmax()
+        let x = self, y = Profiler.measure(.elementwise) { value.softmax() }
         return Variable.result(y, parents: [x]) { g in
             x.accumulate(Variable.rowwise(g, y) { g, y, dx, d in
                 var dot: Float = 0
@@ -107,7 +147,7 @@ extension Variable {
     ///
     ///     ∂L/∂xᵢ = gᵢ − softmax(x)ᵢ Σⱼ gⱼ,   softmax(x)ᵢ = e^yᵢ
     public func logSoftmax() -> Variable {
-        let x = self, y = value.logSoftmax()
+        let x = self, y = Profiler.measure(.elementwise) { value.logSoftmax() }
         return Variable.result(y, parents: [x]) { g in
             x.accumulate(Variable.rowwise(g, y) { g, y, dx, d in
                 var total: Float = 0

@@ -11,7 +11,7 @@ extension Variable {
     /// Σ of every element: [...] → [] (a scalar).  ∂/∂xᵢ = g.
     public func sum() -> Variable {
         let x = self
-        let y = Tensor(repeating: value.sum(), shape: [])
+        let y = Tensor(repeating: Profiler.measure(.elementwise) { value.sum() }, shape: [])
         return Variable.result(y, parents: [x]) { g in
             x.accumulate(Tensor(repeating: g.item, shape: x.shape))
         }
@@ -28,7 +28,7 @@ extension Variable {
     /// - Throws: `TensorError.invalidArgument` for an axis out of range.
     public func sum(axis: Int) throws -> Variable {
         let x = self
-        let y = try value.sum(axis: axis)
+        let y = try Profiler.measure(.elementwise) { try value.sum(axis: axis) }
         let axis = axis < 0 ? axis + value.rank : axis
         return Variable.result(y, parents: [x]) { g in
             x.accumulate(Variable.expand(g, along: axis, to: x.shape))

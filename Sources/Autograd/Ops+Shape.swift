@@ -21,7 +21,9 @@ extension Variable {
     /// The transpose of the last two axes: [..., m, n] → [..., n, m].  ∂: transpose back.
     public func transposed() -> Variable {
         let x = self
-        return Variable.result(value.transposed(), parents: [x]) { g in x.accumulate(g.transposed()) }
+        return Variable.result(Profiler.measure(.elementwise) { value.transposed() }, parents: [x]) { g in
+            x.accumulate(Profiler.measure(.elementwise) { g.transposed() })
+        }
     }
 }
 
@@ -33,7 +35,7 @@ extension Variable {
     /// - Throws: `TensorError.invalidArgument` when the axis or range is out of bounds.
     public func slice(axis: Int, _ range: Range<Int>) throws -> Variable {
         let x = self
-        let y = try value.slice(axis: axis, range)
+        let y = try Profiler.measure(.elementwise) { try value.slice(axis: axis, range) }
         let axis = axis < 0 ? axis + value.rank : axis
         return Variable.result(y, parents: [x]) { g in
             let (outer, n, inner) = Kernels.split(x.shape, at: axis)
@@ -51,13 +53,13 @@ extension Variable {
     /// Joins variables along `axis`; the other extents must agree.  ∂: each part's slice.
     /// - Throws: `TensorError.shapeMismatch` when they do not.
     public static func concatenate(_ parts: [Variable], axis: Int) throws -> Variable {
-        let y = try Tensor.concatenate(parts.map { $0.value }, axis: axis)
+        let y = try Profiler.measure(.elementwise) { try Tensor.concatenate(parts.map { $0.value }, axis: axis) }
         let axis = axis < 0 ? axis + y.rank : axis
         return result(y, parents: parts) { g in
             var start = 0
             for part in parts {
                 let extent = part.shape[axis]
-                if part.requiresGrad { part.accumulate(try! g.slice(axis: axis, start..<(start + extent))) }
+                if part.requiresGrad { part.accumulate(Profiler.measure(.elementwise) { try! g.slice(axis: axis, start..<(start + extent)) }) }
                 start += extent
             }
         }

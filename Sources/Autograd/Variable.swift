@@ -69,9 +69,11 @@ public final class Variable {
             grad = gradient
             return
         }
-        gradient.withUnsafeBufferPointer { source in
-            grad!.withUnsafeMutableBufferPointer { target in
-                Kernels.add(source.baseAddress!, into: target.baseAddress!, count: target.count)
+        Profiler.measure(.elementwise) {
+            gradient.withUnsafeBufferPointer { source in
+                grad!.withUnsafeMutableBufferPointer { target in
+                    Kernels.add(source.baseAddress!, into: target.baseAddress!, count: target.count)
+                }
             }
         }
     }
@@ -83,7 +85,7 @@ public final class Variable {
     ///
     /// - Parameter seed: ∂loss/∂self; `nil` means ones (the usual case: self is a scalar loss).
     public func backward(seed: Tensor? = nil) {
-        let order = topologicalOrder()
+        let order = Profiler.measure(.topologicalSort) { topologicalOrder() }
         accumulate(seed ?? Tensor.ones(value.shape))
         for node in order.reversed() {
             guard let rule = node.backwardRule, let gradient = node.grad else { continue }

@@ -27,8 +27,10 @@ public final class FeedForward: Module {
     /// - Parameter x: [..., d]
     /// - Returns: [..., d]
     public func callAsFunction(_ x: Variable) throws -> Variable {
-        let h = try linear1(x)                                   // [..., F]
-        return try linear2(dropout(activation == .gelu ? h.gelu() : h.relu()))
+        let h = activation == .gelu
+            ? try linearGELU(x, weight: linear1.weight, bias: linear1.bias)   // [..., F], bias and GELU fused
+            : try linear1(x).relu()
+        return try linear2(dropout(h))
     }
 
     public var namedParameters: [NamedParameter] { scoped("linear1", linear1) + scoped("linear2", linear2) }
@@ -156,7 +158,7 @@ public final class SinusoidalPositionalEncoding: Module {
         guard x.value.rank == 3, x.shape[1] <= table.shape[0], x.shape[2] == table.shape[1] else {
             throw TensorError.shapeMismatch("positional encoding for \(table.shape) cannot be added to \(x.shape)")
         }
-        return try x + Variable(table.rows(0..<x.shape[1]))
+        return try x + Variable(Profiler.measure(.elementwise) { try table.rows(0..<x.shape[1]) })
     }
 
     public var namedParameters: [NamedParameter] { [] }

@@ -38,6 +38,10 @@ public class Adam: Optimizer {
     }
 
     public func step() {
+        Profiler.measure(.optimizer) { update() }
+    }
+
+    func update() {
         stepCount += 1
         let (b1, b2, eps, lr) = (beta1, beta2, epsilon, learningRate)
         let correction1 = 1 - Float(Foundation.pow(Double(b1), Double(stepCount)))
@@ -47,12 +51,19 @@ public class Adam: Optimizer {
             firstMoments[index].withUnsafeMutableBufferPointer { m in
                 secondMoments[index].withUnsafeMutableBufferPointer { v in
                     parameter.update { w, g, n in
-                        for i in 0..<n {
-                            let gradient = g[i] + l2 * w[i]
-                            m[i] = b1 * m[i] + (1 - b1) * gradient
-                            v[i] = b2 * v[i] + (1 - b2) * gradient * gradient
-                            let mHat = m[i] / correction1, vHat = v[i] / correction2
-                            w[i] -= lr * (mHat / (vHat.squareRoot() + eps) + decay * w[i])
+                        // Sixteen lanes at a time; each lane does exactly the scalar arithmetic.
+                        var i = 0
+                        while i < n {
+                            let lanes = Swift.min(16, n - i)
+                            let wi = Kernels.load(w + i, lanes)
+                            let gradient = Kernels.load(g + i, lanes) + l2 * wi
+                            let mi = b1 * Kernels.load(m.baseAddress! + i, lanes) + (1 - b1) * gradient
+                            let vi = b2 * Kernels.load(v.baseAddress! + i, lanes) + (1 - b2) * gradient * gradient
+                            let mHat = mi / correction1, vHat = vi / correction2
+                            Kernels.store(mi, m.baseAddress! + i, lanes)
+                            Kernels.store(vi, v.baseAddress! + i, lanes)
+                            Kernels.store(wi - lr * (mHat / (vHat.squareRoot() + eps) + decay * wi), w + i, lanes)
+                            i += 16
                         }
                     }
                 }

@@ -36,6 +36,10 @@ extension Optimizer {
 /// - Returns: ‖g‖ before clipping (worth logging: spikes announce trouble).
 @discardableResult
 public func clipGradientNorm(_ parameters: [Variable], maxNorm: Float) -> Float {
+    Profiler.measure(.optimizer) { clipNorm(parameters, maxNorm: maxNorm) }
+}
+
+func clipNorm(_ parameters: [Variable], maxNorm: Float) -> Float {
     var total = 0.0
     for parameter in parameters {
         parameter.grad?.withUnsafeBufferPointer { g in

@@ -1,0 +1,87 @@
+// A decoder-only ("GPT-style") transformer language model: each position predicts the next token
+// from the tokens before it.
+// B = batch, N = positions (≤ context), d = width, V = vocabulary, L = layers, F = feed-forward width.
+
+import TensorCore
+
+/// A causal transformer language model:
+///
+///     x = embed(tokens) + PE                         [B, N, d]
+///     x = layer_ℓ(x, causal mask)   for ℓ = 1 … L    pre-norm encoder layers
+///     logits = head(norm(x))                         [B, N, V]
+///
+/// The causal mask lets position i attend to positions ≤ i only, so the logits at i are a
+/// prediction of token i + 1 that never saw it: training on every position of a window at once
+/// is honest.
+///
+///     var rng = SeededGenerator(seed: 42)
+///     let model = CausalLanguageModel(.init(vocabulary: 65), generator: &rng)
+///     let logits = try model(ids, shape: [32, 64])   // [32, 64, 65]
+///
+/// Parameters: `embed.weight`, `layers.ℓ.*` (see `TransformerEncoderLayer`), `norm.*`, `head.*`.
+public final class CausalLanguageModel: Module {
+    /// The sizes of the model.
+    public struct Configuration: Sendable, Equatable {
+        /// V: distinct tokens.
+        public var vocabulary: Int
+        /// d: model width.
+        public var width: Int
+        /// H: attention heads (d must be a multiple of H).
+        public var heads: Int
+        /// L: transformer layers.
+        public var layers: Int
+        /// F: feed-forward width.
+        public var hidden: Int
+        /// The longest window the model reads (the positional encoding's length).
+        public var context: Int
+        /// The attention kernel; `.flash` skips the key blocks a causal mask hides.
+        public var kernel: AttentionKernel
+
+        public init(vocabulary: Int, width: Int = 64, heads: Int = 4, layers: Int = 2, hidden: Int? = nil,
+                    context: Int = 64, kernel: AttentionKernel = .flash) {
+            self.vocabulary = vocabulary
+            self.width = width
+            self.heads = heads
+            self.layers = layers
+            self.hidden = hidden ?? 4 * width
+            self.context = context
+            self.kernel = kernel
+        }
+    }
+
+    public let configuration: Configuration
+    public let embed: Embedding
+    public let positions: SinusoidalPositionalEncoding
+    public let layers: [TransformerEncoderLayer]
+    public let norm: LayerNorm
+    public let head: Linear
+
+    /// - Throws: `TensorError.invalidArgument` for an odd width (the positional encoding needs pairs).
+    public init(_ configuration: Configuration, generator: inout SeededGenerator) throws {
+        self.configuration = configuration
+        let c = configuration
+        embed = Embedding(count: c.vocabulary, width: c.width, generator: &generator)
+        positions = try SinusoidalPositionalEncoding(maxPositions: c.context, width: c.width)
+        layers = (0..<c.layers).map { _ in
+            let layer = TransformerEncoderLayer(width: c.width, heads: c.heads, hidden: c.hidden, generator: &generator)
+            layer.attention.kernel = c.kernel
+            return layer
+        }
+        norm = LayerNorm(width: c.width)
+        head = Linear(inputs: c.width, outputs: c.vocabulary, generator: &generator)
+    }
+
+    /// - Parameters:
+    ///   - ids: token ids in 0..<V, row-major over `shape`.
+    ///   - shape: [B, N] with N ≤ context.
+    /// - Returns: logits [B, N, V]; those at position i predict token i + 1.
+    public func callAsFunction(_ ids: [Int], shape: [Int]) throws -> Variable {
+        var x = try positions(embed(ids, shape: shape))      // [B, N, d]
+        for layer in layers { x = try layer(x, mask: .causal) }
+        return try head(norm(x))                             // [B, N, V]
+    }
+
+    public var namedParameters: [NamedParameter] {
+        scoped("embed", embed) + scoped("layers", layers) + scoped("norm", norm) + scoped("head", head)
+    }
+}
