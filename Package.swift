@@ -56,7 +56,7 @@ let package = Package(
             dependencies: ["Lessons", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         .executableTarget(
             name: "bench",
-            dependencies: ["TensorCore", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            dependencies: ["TensorCore", "Autograd", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             path: "Benchmarks",
             exclude: ["README.md"],
             swiftSettings: kernelFlags),
@@ -64,6 +64,12 @@ let package = Package(
             name: "positional-encoding-example",
             dependencies: ["TensorCore", "Figures"],
             path: "Examples/PositionalEncodingExample"),
+        .executableTarget(
+            name: "char-transformer-example",
+            dependencies: ["Autograd", "TensorCore", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            path: "Examples/CharTransformer",
+            exclude: ["README.md"],
+            resources: [.copy("corpus.txt")]),
 
         // MARK: - Tests
         .target(name: "TestSupport", dependencies: ["TensorCore"], path: "Tests/TestSupport"),
