@@ -91,7 +91,7 @@ public func attentionFlash(
     }
 
     // K as X operand strips [Mp/8][dp][8], zero-padded. V is read as X operand rows [M][dp]:
-    // straight from the tensor when d is already a multiple of 32, else from a padded copy.
+    // straight from the tensor when d is already a multiple of 16, else from a padded copy.
     let (mp, dp) = (plan.paddedKeys, plan.paddedDim)
     let kStrips = allocateFloats(shape.pairs * mp * dp)
     let vCopy: UnsafeMutablePointer<Float>? = d == dp ? nil : allocateFloats(shape.pairs * mp * dp)
@@ -138,8 +138,9 @@ struct FlashPlan {
     let blocks: FlashBlockSizes
     var br: Int { blocks.queryRows }
     var bc: Int { blocks.keyRows }
-    /// d rounded up to a multiple of 32 (zeros change no dot product).
-    var paddedDim: Int { roundUp(shape.headDim, toMultipleOf: 32) }
+    /// d rounded up to a multiple of 16 (zeros change no dot product): the tiles step through d
+    /// 8 rows at a time, and dQ's tiles 32 or 16 columns at a time.
+    var paddedDim: Int { roundUp(shape.headDim, toMultipleOf: 16) }
     var paddedQueries: Int { roundUp(shape.queries, toMultipleOf: br) }
     var paddedKeys: Int { roundUp(shape.keys, toMultipleOf: bc) }
     var queryBlocks: Int { (shape.queries + br - 1) / br }

@@ -93,7 +93,7 @@ struct FlashBackwardOperands: @unchecked Sendable {
     let plan: FlashPlan, groups: Int
     let qStrips, dOStrips: UnsafeMutablePointer<Float>                  // [pairs, Np, dp] each
     let kPanels, vPanels: UnsafeMutablePointer<Float>                   // [pairs, Mp, dp] each
-    /// Q, dO and K as row operands: the tensors themselves when d is a multiple of 32 (and, for
+    /// Q, dO and K as row operands: the tensors themselves when d is a multiple of 16 (and, for
     /// Q and dO, N a multiple of 8, as tiles read whole 8-row strips), else padded copies.
     var qRows, dORows, kRows: UnsafePointer<Float>
     var queryRowStride = 0, keyRowStride = 0                           // floats from one pair to the next
@@ -285,8 +285,13 @@ func flashBackwardKeyBlock(
         // dQ_blk += dS K_blk   [rows, dp]
         for qs in stride(from: 0, to: rows8, by: 8) {
             for c0 in stride(from: 0, to: dp, by: 32) {
-                tileProduct8x32(k: keys, x: dST + qs, xStep: br, y: kRows + k0 * dp + c0, ldy: dp,
-                                c: dQ + (q0 + qs) * dp + c0, ldc: dp, .accumulate)
+                if c0 + 32 <= dp {
+                    tileProduct8x32(k: keys, x: dST + qs, xStep: br, y: kRows + k0 * dp + c0, ldy: dp,
+                                    c: dQ + (q0 + qs) * dp + c0, ldc: dp, .accumulate)
+                } else {
+                    tileProduct8x16Accumulating(k: keys, x: dST + qs, xStep: br, y: kRows + k0 * dp + c0, ldy: dp,
+                                                c: dQ + (q0 + qs) * dp + c0, ldc: dp)
+                }
             }
         }
     }

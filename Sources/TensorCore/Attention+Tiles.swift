@@ -104,10 +104,39 @@ func tileProduct8x32(
     c6.store(to: c + 6 * ldc, adding: a0, a1); c7.store(to: c + 7 * ldc, adding: a0, a1)
 }
 
+/// C[0..<8, 0..<16] += Σ_p X[p, 0..<8]ᵀ · Y[p, 0..<16]: the last 16 columns of a product whose
+/// width is 16 more than a multiple of 32 (dQ when d = 16, 48, 80, …). Same operands as
+/// `tileProduct8x32`, half the width.
+@inline(never) @usableFromInline
+func tileProduct8x16Accumulating(
+    k: Int, x: UnsafePointer<Float>, xStep: Int, y: UnsafePointer<Float>, ldy: Int,
+    c: UnsafeMutablePointer<Float>, ldc: Int
+) {
+    var c0 = SIMD16<Float>(), c1 = SIMD16<Float>(), c2 = SIMD16<Float>(), c3 = SIMD16<Float>()
+    var c4 = SIMD16<Float>(), c5 = SIMD16<Float>(), c6 = SIMD16<Float>(), c7 = SIMD16<Float>()
+    var x = x, y = UnsafeRawPointer(y)
+    let yStride = ldy * MemoryLayout<Float>.stride
+    for _ in 0..<k {
+        let row = y.loadUnaligned(as: SIMD16<Float>.self)
+        c0 = c0.addingProduct(SIMD16(repeating: x[0]), row); c1 = c1.addingProduct(SIMD16(repeating: x[1]), row)
+        c2 = c2.addingProduct(SIMD16(repeating: x[2]), row); c3 = c3.addingProduct(SIMD16(repeating: x[3]), row)
+        c4 = c4.addingProduct(SIMD16(repeating: x[4]), row); c5 = c5.addingProduct(SIMD16(repeating: x[5]), row)
+        c6 = c6.addingProduct(SIMD16(repeating: x[6]), row); c7 = c7.addingProduct(SIMD16(repeating: x[7]), row)
+        x += xStep
+        y += yStride
+    }
+    @inline(__always) func add(_ value: SIMD16<Float>, to row: Int) {
+        let target = UnsafeMutableRawPointer(c + row * ldc)
+        target.storeBytes(of: value + target.loadUnaligned(as: SIMD16<Float>.self), as: SIMD16<Float>.self)
+    }
+    add(c0, to: 0); add(c1, to: 1); add(c2, to: 2); add(c3, to: 3)
+    add(c4, to: 4); add(c5, to: 5); add(c6, to: 6); add(c7, to: 7)
+}
+
 // MARK: - Packed layouts
 
 /// Copies of Q, K, V (or dO) for every (batch, head) pair in the layouts the tile product reads,
-/// zero-padded so every tile is whole: rows to a multiple of `rowMultiple`, d to a multiple of 32.
+/// zero-padded so every tile is whole: rows to a multiple of the block, d to a multiple of 16.
 @usableFromInline
 struct PackedHeads {
     /// [pairs, paddedRows, dp]: rows of the original, padded.
