@@ -57,6 +57,20 @@ public struct Tensor: @unchecked Sendable {
         scalars.withUnsafeBufferPointer { storage.pointer.update(from: $0.baseAddress!, count: count) }
     }
 
+    /// A tensor of `shape` whose elements `body` writes, every one of them, without the zero-fill
+    /// first: for results that a kernel (a GEMM with beta = 0, a copy) overwrites entirely.
+    ///
+    ///     let c = Tensor(unsafeUninitializedShape: [m, n]) { GEMM.sgemm(…, c: $0.baseAddress!, ldc: n) }
+    ///
+    /// Reading an element before `body` writes it reads garbage.
+    public init(
+        unsafeUninitializedShape shape: [Int], initializingWith body: (UnsafeMutableBufferPointer<Float>) throws -> Void
+    ) rethrows {
+        let count = Tensor.elementCount(shape)
+        self.init(shape: shape, storage: TensorStorage(count: count))
+        try body(UnsafeMutableBufferPointer(start: storage.pointer, count: count))
+    }
+
     /// A vector (rank 1) holding `scalars`.
     public init(_ scalars: [Float]) {
         self.init(shape: [scalars.count], storage: TensorStorage(count: scalars.count))

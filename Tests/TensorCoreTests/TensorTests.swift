@@ -5,6 +5,17 @@ import TensorCore
 import TestSupport
 
 @Suite struct TensorTests {
+    @Test func uninitializedShapeIsFilledByTheBody() {
+        let t = Tensor(unsafeUninitializedShape: [2, 3]) { buffer in
+            for i in buffer.indices { buffer[i] = Float(i) * 0.5 }
+        }
+        #expect(t.shape == [2, 3])
+        #expect(t.scalars == [0, 0.5, 1, 1.5, 2, 2.5])
+        var seen = -1
+        let empty = Tensor(unsafeUninitializedShape: [0, 4]) { seen = $0.count }
+        #expect(empty.count == 0 && seen == 0)
+    }
+
     // MARK: - Creation
 
     @Test func zerosOnesAndRepeatingFillEveryElement() {
