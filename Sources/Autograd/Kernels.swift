@@ -17,6 +17,15 @@ enum Kernels {
         return result
     }
 
+    /// Like `make`, for a `body` that writes every element (a GEMM with beta = 0, a full copy):
+    /// the zero-fill is skipped.
+    @inline(__always)
+    static func makeOverwriting(_ shape: [Int], _ body: (UnsafeMutablePointer<Float>, Int) -> Void) -> Tensor {
+        Profiler.measure(.elementwise) {
+            Tensor(unsafeUninitializedShape: shape) { body($0.baseAddress!, $0.count) }
+        }
+    }
+
     /// `op(a[i])` for every element.
     @inline(__always)
     static func map(_ a: Tensor, _ op: (Float) -> Float) -> Tensor {

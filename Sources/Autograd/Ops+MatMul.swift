@@ -33,7 +33,7 @@ extension Variable {
                 a.value.withUnsafeBufferPointer { av in
                     b.value.withUnsafeBufferPointer { bv in
                         if a.requiresGrad {
-                            a.accumulate(Kernels.make(a.shape) { dA, _ in
+                            a.accumulate(Kernels.makeOverwriting(a.shape) { dA, _ in
                                 for batch in 0..<batches {   // dA = G Bᵀ
                                     Kernels.sgemm(transB: true, m: rowsPerBatch, n: k, k: n,
                                                a: g.baseAddress! + batch * rowsPerBatch * n, lda: n,
@@ -43,7 +43,7 @@ extension Variable {
                             })
                         }
                         if b.requiresGrad {
-                            b.accumulate(Kernels.make(b.shape) { dB, _ in
+                            b.accumulate(Kernels.makeOverwriting(b.shape) { dB, _ in
                                 for batch in 0..<batches {   // dB = Aᵀ G
                                     Kernels.sgemm(transA: true, m: k, n: n, k: rowsPerBatch,
                                                a: av.baseAddress! + batch * rowsPerBatch * k, lda: k,
@@ -120,7 +120,8 @@ struct AffineMap {
     func forward() -> Tensor {
         x.value.withUnsafeBufferPointer { xv in
             weight.value.withUnsafeBufferPointer { wv in
-                Kernels.make(Array(x.shape.dropLast()) + [outputs]) { out, count in
+                // Every element is written (bias copy, then GEMM) unless there is no bias and no input.
+                (bias != nil || inputs > 0 ? Kernels.makeOverwriting : Kernels.make)(Array(x.shape.dropLast()) + [outputs]) { out, count in
                     if let bias {
                         bias.value.withUnsafeBufferPointer { bv in
                             for r in 0..<rows { (out + r * outputs).update(from: bv.baseAddress!, count: outputs) }
@@ -142,7 +143,7 @@ struct AffineMap {
         g.withUnsafeBufferPointer { g in
             if x.requiresGrad {
                 x.accumulate(weight.value.withUnsafeBufferPointer { wv in
-                    Kernels.make(x.shape) { dX, _ in
+                    Kernels.makeOverwriting(x.shape) { dX, _ in
                         Kernels.sgemm(m: rows, n: inputs, k: outputs, a: g.baseAddress!, lda: outputs,
                                       b: wv.baseAddress!, ldb: inputs, c: dX, ldc: inputs)
                     }
@@ -150,7 +151,7 @@ struct AffineMap {
             }
             if weight.requiresGrad {
                 weight.accumulate(x.value.withUnsafeBufferPointer { xv in
-                    Kernels.make(weight.shape) { dW, _ in
+                    Kernels.makeOverwriting(weight.shape) { dW, _ in
                         Kernels.sgemm(transA: true, m: outputs, n: inputs, k: rows, a: g.baseAddress!, lda: outputs,
                                       b: xv.baseAddress!, ldb: inputs, c: dW, ldc: inputs)
                     }

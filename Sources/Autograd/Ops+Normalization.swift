@@ -46,7 +46,7 @@ extension Variable {
         let d = x.shape.last ?? 1
         let rows = d == 0 ? 0 : x.count / d
         var inverseStd = Tensor.zeros([rows])
-        let normalized = Kernels.make(x.shape) { xHat, _ in
+        let normalized = Kernels.makeOverwriting(x.shape) { xHat, _ in
             x.withUnsafeBufferPointer { x in inverseStd.withUnsafeMutableBufferPointer { inverseStd in
                 Kernels.forEachRowChunk(rows, width: d) { _, range in
                     for r in range {
@@ -62,7 +62,7 @@ extension Variable {
         }
         let y = normalized.withUnsafeBufferPointer { xHat in
             gamma.withUnsafeBufferPointer { g in beta.withUnsafeBufferPointer { b in
-                Kernels.make(x.shape) { y, _ in
+                Kernels.makeOverwriting(x.shape) { y, _ in
                     Kernels.forEachRowChunk(rows, width: d) { _, range in
                         for r in range {
                             for j in 0..<d { y[r * d + j] = xHat[r * d + j] * g[j] + b[j] }

@@ -100,7 +100,7 @@ extension Variable {
     static func swapMiddleAxes(_ x: Tensor, _ dims: [Int]) -> Tensor {
         let (p, q, r, s) = (dims[0], dims[1], dims[2], dims[3])
         return x.withUnsafeBufferPointer { x in
-            Kernels.make([p, r, q, s]) { y, _ in
+            Kernels.makeOverwriting([p, r, q, s]) { y, _ in
                 for a in 0..<p {
                     for i in 0..<q {
                         for j in 0..<r {
