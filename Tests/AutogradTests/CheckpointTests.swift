@@ -102,3 +102,35 @@ import TensorCore
         #expect(missing?.description.contains("does not exist") == true)
     }
 }
+
+/// A file written by Python's own library — `safetensors.numpy.save` (safetensors 0.8.0) of
+/// {"encoder.weight": (arange(6).reshape(2, 3) − 2.5) / 4, "bias": [1.5, −0.25, 3, 0.001]} with
+/// metadata {"step": "7"} — read by our decoder: the format is the published one, not ours alone.
+@Suite struct SafetensorsFromPythonTests {
+    static let pythonBytes: [UInt8] = {
+        let hex = "a0000000000000007b225f5f6d657461646174615f5f223a7b2273746570223a2237227d2c2262696173223a7b"
+            + "226474797065223a22463332222c227368617065223a5b345d2c22646174615f6f666673657473223a5b302c31"
+            + "365d7d2c22656e636f6465722e776569676874223a7b226474797065223a22463332222c227368617065223a5b"
+            + "322c335d2c22646174615f6f666673657473223a5b31362c34305d7d7d202020200000c03f000080be00004040"
+            + "6f12833a000020bf0000c0be000000be0000003e0000c03e0000203f"
+        var bytes: [UInt8] = []
+        var index = hex.startIndex
+        while index < hex.endIndex {
+            let next = hex.index(index, offsetBy: 2)
+            bytes.append(UInt8(hex[index..<next], radix: 16)!)
+            index = next
+        }
+        return bytes
+    }()
+
+    @Test func decodesAFileWrittenByPython() throws {
+        #expect(Self.pythonBytes.count == 208)
+        let (tensors, metadata) = try Safetensors.decode(Self.pythonBytes)
+        #expect(metadata == ["step": "7"])
+        let byName = Dictionary(uniqueKeysWithValues: tensors.map { ($0.name, $0.tensor) })
+        #expect(byName.keys.sorted() == ["bias", "encoder.weight"])
+        #expect(byName["encoder.weight"]?.shape == [2, 3])
+        #expect(byName["encoder.weight"]?.scalars == [-0.625, -0.375, -0.125, 0.125, 0.375, 0.625])
+        #expect(byName["bias"]?.scalars == [1.5, -0.25, 3, 0.001])
+    }
+}
