@@ -26,7 +26,7 @@ extension FlashVsStandardLesson {
             xLabel: "sequence length N (tokens)", yLabel: "extra memory beyond Q, K, V, O (MiB)",
             series: [
                 Series(name: "standard (measured: P)", x: n, y: standard, symbol: .circle),
-                Series(name: "flash (measured: packed K, V and tiles)", x: n, y: flash, symbol: .square),
+                Series(name: "flash (measured: packed K and tiles)", x: n, y: flash, symbol: .square),
                 Series(name: "N² reference: 2 × H·N² floats (slope 2)", x: n, y: square.map { 2 * $0 }, style: .dashed),
                 Series(name: "N reference: ∝ N through flash's largest (slope 1)", x: n, y: linear, style: .dotted),
             ],
@@ -43,8 +43,9 @@ extension FlashVsStandardLesson {
         var text = """
             On log–log axes a power law is a straight line whose slope is its exponent. Standard \
             attention's extra memory lies on the N² line (slope 2: double N, four times the memory) \
-            — it is the P matrix, H·N² floats. Flash's grows with slope 1: it keeps a padded copy of \
-            K and V and one set of tiles per thread, never an N×N matrix. At N = \(largest.n) flash \
+            — it is the P matrix, H·N² floats. Flash's grows with slope 1: it keeps K packed in the \
+            layout its tiles read (and V too when d is not a multiple of 16) and one set of tiles per \
+            thread, never an N×N matrix. At N = \(largest.n) flash \
             needs \(formatBytes(largest.flashStats.extraBytes)) extra
             """
         if let both = ranBoth, let standardStats = both.standardStats {
