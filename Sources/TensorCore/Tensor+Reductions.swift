@@ -108,7 +108,8 @@ extension Tensor {
     }
 
     /// Log-softmax over the last axis: xᵢ − max x − log Σⱼ exp(xⱼ − max x), computed without
-    /// forming the probabilities (so tiny probabilities keep their precision).
+    /// forming the probabilities (so tiny probabilities keep their precision). A row that is all
+    /// −∞ (fully masked) gives −∞ throughout, matching `softmax`'s zeros.
     public func logSoftmax() -> Tensor {
         let n = shape.last ?? 1
         let result = Tensor.zeros(shape)
@@ -117,6 +118,11 @@ extension Tensor {
         for row in 0..<(count / n) {
             let source = x + row * n, target = y + row * n
             let rowMax = VectorMath.max(source, count: n)
+            guard rowMax > -.infinity else {
+                // Every entry masked: log of the zeros softmax gives, not (−∞) − (−∞) = NaN.
+                target.update(repeating: -.infinity, count: n)
+                continue
+            }
             let total = VectorMath.expShiftedSum(source, target, count: n, shift: rowMax)
             let logTotal = Float(Foundation.log(Double(total)))
             // NOTE: (x − max) − log Σ, not x − (max + log Σ): for logits of 10⁴, max + log Σ would

@@ -95,6 +95,10 @@ private let logSoftmaxRtol = 2 * ulp, logSoftmaxAtol = 2e-7
         #expect(try p.row(1).scalars == [Float](repeating: 0, count: 20))
         expectClose(try p.row(0), try logits.row(0).softmax(), rtol: 0, atol: 0)
         expectClose(try p.row(2), try logits.row(2).softmax(), rtol: 0, atol: 0)
+        // log-softmax of that row is log 0 = −∞ throughout, not NaN.
+        let logP = logits.logSoftmax()
+        #expect(try logP.row(1).scalars == [Float](repeating: -.infinity, count: 20))
+        expectClose(try logP.row(0), try logits.row(0).logSoftmax(), rtol: 0, atol: 0)
     }
 
     /// softmax(x + c) = softmax(x) for a constant c per row.
