@@ -36,8 +36,10 @@ public enum Parallel {
     @inlinable
     public static func forEach(chunks: Int, _ body: (Int) -> Void) {
         if chunks <= 0 { return }
-        if chunks == 1 || threadCount == 1 {
+        if chunks == 1 || threadCount == 1 || WorkerPool.isInside {
             for chunk in 0..<chunks { body(chunk) }
+        } else if usePool, threadCount == pool.workerCount + 1, pool.run(chunks: chunks, body) {
+            return
         } else {
             // NOTE: concurrentPerform wants a @Sendable closure; ours captures raw pointers to
             // disjoint parts of buffers, which is safe but not expressible to the compiler.
@@ -47,6 +49,13 @@ public enum Parallel {
             }
         }
     }
+
+    /// The persistent workers: one fewer than the cores (the caller is the last one). Used when
+    /// the thread count is the core count and no other thread is using them; otherwise
+    /// libdispatch's `concurrentPerform` runs the chunks. `TP_NO_POOL=1` in the environment
+    /// turns them off, to measure what they save.
+    @usableFromInline static let usePool = ProcessInfo.processInfo.environment["TP_NO_POOL"] == nil
+    @usableFromInline static let pool = WorkerPool(workers: max(0, ProcessInfo.processInfo.activeProcessorCount - 1))
 
     /// Splits `0..<count` into at most `threadCount × oversubscription` contiguous ranges of at
     /// least `minimum` items and runs `body` on each range concurrently.
