@@ -169,11 +169,17 @@ struct FlashBackwardOperands: @unchecked Sendable {
         Parallel.forEachRange(s.pairs, minimum: 1) { pairs in
             for pair in pairs {
                 for i in 0..<s.queries {
-                    for c in 0..<s.headDim {
-                        var sum: Float = 0
-                        for group in 0..<groups { sum += dQPartial[((pair * groups + group) * np + i) * dp + c] }
-                        dQ[(pair * s.queries + i) * s.headDim + c] = scale * sum
+                    let target = dQ + (pair * s.queries + i) * s.headDim
+                    // Group by group, so that each pass is a plain vectorisable loop over the row.
+                    for group in 0..<groups {
+                        let source = dQPartial + ((pair * groups + group) * np + i) * dp
+                        if group == 0 {
+                            for c in 0..<s.headDim { target[c] = source[c] }
+                        } else {
+                            for c in 0..<s.headDim { target[c] += source[c] }
+                        }
                     }
+                    VectorMath.scale(target, count: s.headDim, by: scale)
                 }
             }
         }
