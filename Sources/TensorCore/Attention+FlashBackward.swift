@@ -106,8 +106,8 @@ struct FlashBackwardOperands: @unchecked Sendable {
     var copiesNeeded: Bool { plan.shape.headDim != plan.paddedDim || plan.shape.queries % 8 != 0 }
     var floatCount: Int { (copiesNeeded ? 4 : 2) * queryFloats + (copiesNeeded ? 3 : 2) * keyFloats
                           + 2 * plan.shape.pairs * plan.paddedQueries + groups * queryFloats }
-    /// Floats of one worker's tiles: S/P, dP/dS and dSᵀ [Br, Bc] each; dKᵀ and dVᵀ [dp, Bc].
-    var scratchFloats: Int { 3 * plan.br * plan.bc + 2 * plan.paddedDim * plan.bc }
+    /// Floats of one worker's tiles: S/P and dP/dS [Br, Bc] each; dKᵀ and dVᵀ [dp, Bc].
+    var scratchFloats: Int { 2 * plan.br * plan.bc + 2 * plan.paddedDim * plan.bc }
 
     init(plan: FlashPlan, groups: Int, q: Tensor, k: Tensor, dOutput: Tensor) {
         self.plan = plan
@@ -212,8 +212,7 @@ func flashBackwardKeyBlock(
     defer { scratch.deallocate() }
     let p = scratch                          // [Br, Bc]   S, then P
     let dS = p + br * bc                     // [Br, Bc]   dP, then dS
-    let dST = dS + br * bc                   // [Bc, Br]   dSᵀ
-    let dKT = dST + br * bc                  // [Bc/32][dp][32]
+    let dKT = dS + br * bc                   // [Bc/32][dp][32]
     let dVT = dKT + dp * bc                  // [Bc/32][dp][32]
     dKT.update(repeating: 0, count: 2 * dp * bc)
 
@@ -269,15 +268,13 @@ func flashBackwardKeyBlock(
                                 ldy: 32, c: dS + qs * bc + panel * 32, ldc: bc, .overwrite)
             }
         }
-        // dS = P ∘ (dP − D), and its transpose for dQ.
+        // dS = P ∘ (dP − D)
         for r in 0..<rows8 {
             let pRow = p + r * bc, dSRow = dS + r * bc
             let shift = delta[q0 + r]
             var j = 0
             while j < width {
-                let value = VectorMath.load(pRow + j) * (VectorMath.load(dSRow + j) - shift)
-                VectorMath.store(value, dSRow + j)
-                for lane in 0..<16 { dST[(j + lane) * br + r] = value[lane] }
+                VectorMath.store(VectorMath.load(pRow + j) * (VectorMath.load(dSRow + j) - shift), dSRow + j)
                 j += 16
             }
         }
@@ -292,11 +289,11 @@ func flashBackwardKeyBlock(
         for qs in stride(from: 0, to: rows8, by: 8) {
             for c0 in stride(from: 0, to: dp, by: 32) {
                 if c0 + 32 <= dp {
-                    tileProduct8x32(k: keys, x: dST + qs, xStep: br, y: kRows + k0 * dp + c0, ldy: dp,
-                                    c: dQ + (q0 + qs) * dp + c0, ldc: dp, .accumulate)
+                    tileProduct8x32RowsAccumulating(k: keys, a: dS + qs * bc, lda: bc, y: kRows + k0 * dp + c0,
+                                                    ldy: dp, c: dQ + (q0 + qs) * dp + c0, ldc: dp)
                 } else {
-                    tileProduct8x16Accumulating(k: keys, x: dST + qs, xStep: br, y: kRows + k0 * dp + c0, ldy: dp,
-                                                c: dQ + (q0 + qs) * dp + c0, ldc: dp)
+                    tileProduct8x16RowsAccumulating(k: keys, a: dS + qs * bc, lda: bc, y: kRows + k0 * dp + c0,
+                                                    ldy: dp, c: dQ + (q0 + qs) * dp + c0, ldc: dp)
                 }
             }
         }

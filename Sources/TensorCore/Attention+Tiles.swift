@@ -8,8 +8,8 @@
 //   forward   Sᵀ[keys, q] = Σ_c Kᵀ[c, keys] · Qᵀ[c, q]      Oᵀ[c, q] += Σ_key V[key, c] · Pᵀ[key, q]
 //   backward  S[q, keys]  = Σ_c Qᵀ[c, q] · Kᵀ[c, keys]      dP[q, keys] = Σ_c dOᵀ[c, q] · Vᵀ[c, keys]
 //             dVᵀ[c, keys] += Σ_q dO[q, c] · P[q, keys]     dKᵀ[c, keys] += Σ_q Q[q, c] · dS[q, keys]
-//             dQ[q, c] += Σ_key dSᵀ[key, q] · K[key, c]
-// so one micro-kernel serves all seven, and its loop is 2 vector loads, 8 broadcasts and 16 FMAs
+//             dQ[q, c] += Σ_key dS[q, key] · K[key, c]   (A read by rows: tileProduct8x32RowsAccumulating)
+// so one micro-kernel serves the other six, and its loop is 2 vector loads, 8 broadcasts and 16 FMAs
 // per step (check with `objdump -d`: the loop, unrolled twice by the compiler, is 2 `vmovups`,
 // 8 `vbroadcastss` and 16 `vfmadd231ps`, all on zmm registers, per step).
 
@@ -104,25 +104,53 @@ func tileProduct8x32(
     c6.store(to: c + 6 * ldc, adding: a0, a1); c7.store(to: c + 7 * ldc, adding: a0, a1)
 }
 
-/// C[0..<8, 0..<16] += Σ_p X[p, 0..<8]ᵀ · Y[p, 0..<16]: the last 16 columns of a product whose
-/// width is 16 more than a multiple of 32 (dQ when d = 16, 48, 80, …). Same operands as
-/// `tileProduct8x32`, half the width.
+/// C[0..<8, 0..<32] += Σ_p A[0..<8, p] · Y[p, 0..<32], with A read row by row: row r of A starts
+/// at `a + r · lda` and its elements are adjacent. For dQ += dS K, where dS is stored [queries, keys]
+/// and the sum runs over keys — the transpose of the X layout `tileProduct8x32` reads.
 @inline(never) @usableFromInline
-func tileProduct8x16Accumulating(
-    k: Int, x: UnsafePointer<Float>, xStep: Int, y: UnsafePointer<Float>, ldy: Int,
+func tileProduct8x32RowsAccumulating(
+    k: Int, a: UnsafePointer<Float>, lda: Int, y: UnsafePointer<Float>, ldy: Int,
+    c: UnsafeMutablePointer<Float>, ldc: Int
+) {
+    var c0 = TileRow32(), c1 = TileRow32(), c2 = TileRow32(), c3 = TileRow32()
+    var c4 = TileRow32(), c5 = TileRow32(), c6 = TileRow32(), c7 = TileRow32()
+    let a0 = a, a1 = a + lda, a2 = a + 2 * lda, a3 = a + 3 * lda
+    let a4 = a + 4 * lda, a5 = a + 5 * lda, a6 = a + 6 * lda, a7 = a + 7 * lda
+    var y = UnsafeRawPointer(y)
+    let yStride = ldy * MemoryLayout<Float>.stride
+    for p in 0..<k {
+        let y0 = y.loadUnaligned(as: SIMD16<Float>.self)
+        let y1 = y.loadUnaligned(fromByteOffset: 64, as: SIMD16<Float>.self)
+        c0.add(a0[p], y0, y1); c1.add(a1[p], y0, y1); c2.add(a2[p], y0, y1); c3.add(a3[p], y0, y1)
+        c4.add(a4[p], y0, y1); c5.add(a5[p], y0, y1); c6.add(a6[p], y0, y1); c7.add(a7[p], y0, y1)
+        y += yStride
+    }
+    let one = SIMD16<Float>(repeating: 1)
+    c0.store(to: c, adding: one, one); c1.store(to: c + ldc, adding: one, one)
+    c2.store(to: c + 2 * ldc, adding: one, one); c3.store(to: c + 3 * ldc, adding: one, one)
+    c4.store(to: c + 4 * ldc, adding: one, one); c5.store(to: c + 5 * ldc, adding: one, one)
+    c6.store(to: c + 6 * ldc, adding: one, one); c7.store(to: c + 7 * ldc, adding: one, one)
+}
+
+/// The same as `tileProduct8x32RowsAccumulating` for the last 16 columns of a product whose width
+/// is 16 more than a multiple of 32 (dQ when d = 16, 48, 80, …).
+@inline(never) @usableFromInline
+func tileProduct8x16RowsAccumulating(
+    k: Int, a: UnsafePointer<Float>, lda: Int, y: UnsafePointer<Float>, ldy: Int,
     c: UnsafeMutablePointer<Float>, ldc: Int
 ) {
     var c0 = SIMD16<Float>(), c1 = SIMD16<Float>(), c2 = SIMD16<Float>(), c3 = SIMD16<Float>()
     var c4 = SIMD16<Float>(), c5 = SIMD16<Float>(), c6 = SIMD16<Float>(), c7 = SIMD16<Float>()
-    var x = x, y = UnsafeRawPointer(y)
+    let a0 = a, a1 = a + lda, a2 = a + 2 * lda, a3 = a + 3 * lda
+    let a4 = a + 4 * lda, a5 = a + 5 * lda, a6 = a + 6 * lda, a7 = a + 7 * lda
+    var y = UnsafeRawPointer(y)
     let yStride = ldy * MemoryLayout<Float>.stride
-    for _ in 0..<k {
+    for p in 0..<k {
         let row = y.loadUnaligned(as: SIMD16<Float>.self)
-        c0 = c0.addingProduct(SIMD16(repeating: x[0]), row); c1 = c1.addingProduct(SIMD16(repeating: x[1]), row)
-        c2 = c2.addingProduct(SIMD16(repeating: x[2]), row); c3 = c3.addingProduct(SIMD16(repeating: x[3]), row)
-        c4 = c4.addingProduct(SIMD16(repeating: x[4]), row); c5 = c5.addingProduct(SIMD16(repeating: x[5]), row)
-        c6 = c6.addingProduct(SIMD16(repeating: x[6]), row); c7 = c7.addingProduct(SIMD16(repeating: x[7]), row)
-        x += xStep
+        c0 = c0.addingProduct(SIMD16(repeating: a0[p]), row); c1 = c1.addingProduct(SIMD16(repeating: a1[p]), row)
+        c2 = c2.addingProduct(SIMD16(repeating: a2[p]), row); c3 = c3.addingProduct(SIMD16(repeating: a3[p]), row)
+        c4 = c4.addingProduct(SIMD16(repeating: a4[p]), row); c5 = c5.addingProduct(SIMD16(repeating: a5[p]), row)
+        c6 = c6.addingProduct(SIMD16(repeating: a6[p]), row); c7 = c7.addingProduct(SIMD16(repeating: a7[p]), row)
         y += yStride
     }
     @inline(__always) func add(_ value: SIMD16<Float>, to row: Int) {
