@@ -33,10 +33,9 @@ public struct FlashBlockSizes: Sendable, Equatable, CustomStringConvertible {
     }
 
     /// Measured on a 48 KiB-L1 / 1 MiB-L2 core at d = 64: the forward is within a few per cent
-    /// of its best for every Br, Bc from 32 to 512 (the `flash-vs-standard` lesson's sweep), while
-    /// the backward, whose three Br × Bc tiles (P, dS, dSᵀ) must stay near L1, is fastest at
-    /// 64 × 128 or 128 × 64 (6.9 ms at N = 2048) and much slower at 128 × 128 (10.7 ms) or
-    /// 256 × 128 (12.3 ms). One size serves both.
+    /// of its best for every Br, Bc from 32 to 512 (the `flash-vs-standard` lesson's sweep), and
+    /// so is the backward from 64 to 256 (6.0–6.2 ms at N = 2048). Small blocks keep more query
+    /// blocks to share among threads and the tiles in L1 on cores with smaller caches.
     public static let `default` = FlashBlockSizes(queryRows: 64, keyRows: 128)
 
     public var description: String { "Br=\(queryRows) Bc=\(keyRows)" }
