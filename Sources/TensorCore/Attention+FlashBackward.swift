@@ -103,8 +103,11 @@ struct FlashBackwardOperands: @unchecked Sendable {
 
     var queryFloats: Int { plan.shape.pairs * plan.paddedQueries * plan.paddedDim }
     var keyFloats: Int { plan.shape.pairs * plan.paddedKeys * plan.paddedDim }
-    var copiesNeeded: Bool { plan.shape.headDim != plan.paddedDim || plan.shape.queries % 8 != 0 }
-    var floatCount: Int { (copiesNeeded ? 4 : 2) * queryFloats + (copiesNeeded ? 3 : 2) * keyFloats
+    /// Whether Q, dO and K must be copied to padded rows (see `qRows`).
+    static func needsCopies(_ plan: FlashPlan) -> Bool {
+        plan.shape.headDim != plan.paddedDim || plan.shape.queries % 8 != 0
+    }
+    var floatCount: Int { (copies != nil ? 4 : 2) * queryFloats + (copies != nil ? 3 : 2) * keyFloats
                           + 2 * plan.shape.pairs * plan.paddedQueries + groups * queryFloats }
     /// Floats of one worker's tiles: S/P and dP/dS [Br, Bc] each; dKᵀ and dVᵀ [dp, Bc].
     var scratchFloats: Int { 2 * plan.br * plan.bc + 2 * plan.paddedDim * plan.bc }
@@ -118,8 +121,7 @@ struct FlashBackwardOperands: @unchecked Sendable {
         (qRows, dORows, kRows) = (UnsafePointer(q.storage.pointer), UnsafePointer(dOutput.storage.pointer),
                                   UnsafePointer(k.storage.pointer))
         (queryRowStride, keyRowStride) = (plan.shape.queries * plan.shape.headDim, plan.shape.keys * plan.shape.headDim)
-        let needed = plan.shape.headDim != dp || plan.shape.queries % 8 != 0
-        copies = needed ? allocateFloats(pairs * (2 * np + mp) * dp) : nil
+        copies = Self.needsCopies(plan) ? allocateFloats(pairs * (2 * np + mp) * dp) : nil
         if let buffer = copies {
             (qRows, dORows, kRows) = (UnsafePointer(buffer), UnsafePointer(buffer + pairs * np * dp),
                                       UnsafePointer(buffer + 2 * pairs * np * dp))
