@@ -16,17 +16,20 @@ extension Tensor {
     /// Square root elementwise.
     public func squareRoot() -> Tensor { map { $0.squareRoot() } }
 
-    /// tanh(x) = (eˣ − e⁻ˣ) / (eˣ + e⁻ˣ), elementwise.
-    public func tanh() -> Tensor { map { Foundation.tanh($0) } }
+    /// tanh(x) = (eˣ − e⁻ˣ) / (eˣ + e⁻ˣ), elementwise, with the vectorised tanh of `VectorMath`
+    /// (within 2 ulp of the true value, as glibc's `tanhf`, at a third of its cost).
+    public func tanh() -> Tensor {
+        let result = Tensor(shape: shape, storage: TensorStorage(count: count))
+        VectorMath.tanh(storage.pointer, result.storage.pointer, count: count)
+        return result
+    }
 
     /// The logistic sigmoid σ(x) = 1 / (1 + e⁻ˣ), elementwise.
     ///
     /// Stable for large |x|: e⁻ˣ overflows to +∞ for x < −88 and σ becomes exactly 0.
     public func sigmoid() -> Tensor {
-        let result = -self                                    // −x
-        let c = result.storage.pointer
-        VectorMath.exp(c, c, count: count)                    // e⁻ˣ, in place
-        for i in 0..<count { c[i] = 1 / (1 + c[i]) }
+        let result = Tensor(shape: shape, storage: TensorStorage(count: count))
+        VectorMath.sigmoid(storage.pointer, result.storage.pointer, count: count)   // 1 / (1 + e⁻ˣ)
         return result
     }
 

@@ -61,7 +61,189 @@ public final class AdditiveAttention: Module {
         return (context, weights)
     }
 
+    /// The same attention as `callAsFunction`, computed by the fused op `additiveAttention`:
+    /// the weights come back as a plain tensor (for plotting), not as a variable.
+    ///
+    /// - Parameters: as `callAsFunction`; `projectedKeys` must be `projectKeys(keys)`.
+    /// - Returns: the context [B, K] and the attention weights α [B, T].
+    public func attend(
+        query: Variable, keys: Variable, projectedKeys: Variable, keyLengths: [Int]? = nil
+    ) throws -> (context: Variable, weights: Tensor) {
+        try additiveAttention(query: queryProjection(query), projectedKeys: projectedKeys, scoreWeight: score.weight,
+                              keys: keys, keyLengths: keyLengths)
+    }
+
     public var namedParameters: [NamedParameter] {
         scoped("query", queryProjection) + scoped("key", keyProjection) + scoped("score", score)
+    }
+}
+
+// MARK: - Fused op
+
+/// Additive attention after the projections, as one op: scores, masked softmax and the
+/// weighted sum in one pass per sequence, sixteen lanes at a time (`VectorMath.tanh`), where the
+/// op-by-op version builds a [B, T, A] sum, its tanh, a product, a mask, a softmax and a matmul.
+///
+///     u_t = tanh(q + k'_t)                 [A] for every key t < length (saved for the backward)
+///     s_t = vᵀ u_t,   α = softmax(s) over t < length,   α_t = 0 for padded keys
+///     context = Σ_t α_t k_t
+///
+/// Backward, with G = ∂L/∂context:
+///
+///     ∂L/∂α_t = G · k_t                    ∂L/∂k_t = α_t G
+///     ∂L/∂s_t = α_t (∂L/∂α_t − Σ_τ α_τ ∂L/∂α_τ)
+///     ∂L/∂(q + k'_t) = ∂L/∂s_t · v ⊙ (1 − u_t²)  → summed over t for q, as is for k'_t
+///     ∂L/∂v = Σ_t ∂L/∂s_t u_t
+///
+/// The gradients of `projectedKeys` and `keys` are added in place, so a decoder that attends at
+/// every step does not allocate two [B, T, ·] tensors per step. A sequence of length 0 gets a
+/// zero context.
+///
+/// - Parameters:
+///   - query: W₁ q, already projected, [B, A].
+///   - projectedKeys: W₂ k + b for every key, [B, T, A].
+///   - scoreWeight: vᵀ, [1, A].
+///   - keys: [B, T, K] (also the values).
+///   - keyLengths: per batch element, keys t ≥ length are padding; `nil` means none.
+/// - Returns: the context [B, K] and the attention weights α [B, T] (a constant).
+public func additiveAttention(
+    query: Variable, projectedKeys: Variable, scoreWeight: Variable, keys: Variable, keyLengths: [Int]? = nil
+) throws -> (context: Variable, weights: Tensor) {
+    guard query.value.rank == 2, projectedKeys.value.rank == 3, keys.value.rank == 3 else {
+        throw TensorError.shapeMismatch("additiveAttention wants query [B, A], projectedKeys [B, T, A], keys [B, T, K]; "
+                                        + "got \(query.shape), \(projectedKeys.shape), \(keys.shape)")
+    }
+    let (b, a) = (query.shape[0], query.shape[1])
+    let (t, k) = (keys.shape[1], keys.shape[2])
+    guard projectedKeys.shape == [b, t, a], keys.shape[0] == b, scoreWeight.shape == [1, a] else {
+        throw TensorError.shapeMismatch("additiveAttention: query \(query.shape), projectedKeys \(projectedKeys.shape), "
+                                        + "scoreWeight \(scoreWeight.shape), keys \(keys.shape) (want [B, A], [B, T, A], [1, A], [B, T, K])")
+    }
+    if let keyLengths, keyLengths.count != b || keyLengths.contains(where: { $0 < 0 || $0 > t }) {
+        throw TensorError.invalidArgument("additiveAttention: key lengths \(keyLengths) must be \(b) values in 0...\(t)")
+    }
+    let lengths = keyLengths ?? [Int](repeating: t, count: b)
+    var u = Kernels.makeOverwriting([b, t, a]) { _, _ in }                          // tanh(q + k'), rows t < length
+    var weights = Kernels.make([b, t]) { _, _ in }
+    let context = Kernels.make([b, k]) { out, _ in
+        query.value.withUnsafeBufferPointer { q in
+            projectedKeys.value.withUnsafeBufferPointer { kp in
+                scoreWeight.value.withUnsafeBufferPointer { v in
+                    keys.value.withUnsafeBufferPointer { keys in
+                        u.withUnsafeMutableBufferPointer { u in
+                            weights.withUnsafeMutableBufferPointer { alpha in
+                                for row in 0..<b where lengths[row] > 0 {
+                                    let n = lengths[row], scores = alpha.baseAddress! + row * t
+                                    for time in 0..<n {
+                                        let offset = (row * t + time) * a
+                                        var score = SIMD16<Float>()
+                                        var j = 0
+                                        while j < a {
+                                            let lanes = Swift.min(16, a - j)
+                                            let tanh = VectorMath.tanh(Kernels.load(q.baseAddress! + row * a + j, lanes)
+                                                                       + Kernels.load(kp.baseAddress! + offset + j, lanes))
+                                            Kernels.store(tanh, u.baseAddress! + offset + j, lanes)
+                                            score += tanh * Kernels.load(v.baseAddress! + j, lanes)
+                                            j += 16
+                                        }
+                                        scores[time] = score.sum()
+                                    }
+                                    let top = VectorMath.max(scores, count: n)
+                                    let total = VectorMath.expShiftedSum(scores, scores, count: n, shift: top)
+                                    VectorMath.scale(scores, count: n, by: 1 / total)
+                                    for time in 0..<n {
+                                        let weight = scores[time]
+                                        let key = keys.baseAddress! + (row * t + time) * k, target = out + row * k
+                                        var j = 0
+                                        while j < k {
+                                            let lanes = Swift.min(16, k - j)
+                                            Kernels.store(Kernels.load(target + j, lanes) + weight * Kernels.load(key + j, lanes),
+                                                          target + j, lanes)
+                                            j += 16
+                                        }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+    let alpha = weights
+    let result = Variable.result(context, parents: [query, projectedKeys, scoreWeight, keys]) { g in
+        var dQuery = Kernels.make([b, a]) { _, _ in }
+        var dScore = Kernels.make([1, a]) { _, _ in }
+        var dAlpha = [Float](repeating: 0, count: t)
+        Profiler.measure(.elementwise) {
+            g.withUnsafeBufferPointer { g in
+                alpha.withUnsafeBufferPointer { alpha in
+                    u.withUnsafeBufferPointer { u in
+                        keys.value.withUnsafeBufferPointer { keyValues in
+                            scoreWeight.value.withUnsafeBufferPointer { v in
+                                dQuery.withUnsafeMutableBufferPointer { dq in
+                                    dScore.withUnsafeMutableBufferPointer { dv in
+                                        projectedKeys.addToGradient { dkp in
+                                            keys.addToGradient { dKeys in
+                                                for row in 0..<b where lengths[row] > 0 {
+                                                    let n = lengths[row], dc = g.baseAddress! + row * k
+                                                    var weighted: Float = 0
+                                                    for time in 0..<n {
+                                                        let key = keyValues.baseAddress! + (row * t + time) * k
+                                                        dAlpha[time] = Kernels.dot(dc, key, count: k)
+                                                        weighted += alpha[row * t + time] * dAlpha[time]
+                                                    }
+                                                    for time in 0..<n {
+                                                        let weight = alpha[row * t + time]
+                                                        let ds = weight * (dAlpha[time] - weighted)
+                                                        let offset = (row * t + time) * a
+                                                        if let dKeys {
+                                                            let target = dKeys + (row * t + time) * k
+                                                            var j = 0
+                                                            while j < k {
+                                                                let lanes = Swift.min(16, k - j)
+                                                                Kernels.store(Kernels.load(target + j, lanes) + weight * Kernels.load(dc + j, lanes),
+                                                                              target + j, lanes)
+                                                                j += 16
+                                                            }
+                                                        }
+                                                        var j = 0
+                                                        while j < a {
+                                                            let lanes = Swift.min(16, a - j)
+                                                            let ut = Kernels.load(u.baseAddress! + offset + j, lanes)
+                                                            Kernels.store(Kernels.load(dv.baseAddress! + j, lanes) + ds * ut, dv.baseAddress! + j, lanes)
+                                                            let dPre = ds * Kernels.load(v.baseAddress! + j, lanes) * (1 - ut * ut)
+                                                            Kernels.store(Kernels.load(dq.baseAddress! + row * a + j, lanes) + dPre,
+                                                                          dq.baseAddress! + row * a + j, lanes)
+                                                            if let dkp {
+                                                                Kernels.store(Kernels.load(dkp + offset + j, lanes) + dPre, dkp + offset + j, lanes)
+                                                            }
+                                                            j += 16
+                                                        }
+                                                    }
+                                                }
+                                            }
+                                        }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        query.accumulate(dQuery)
+        scoreWeight.accumulate(dScore)
+    }
+    return (result, weights)
+}
+
+extension Variable {
+    /// Calls `body` with this variable's gradient buffer to add into, in place (zeros the first
+    /// time), or with `nil` when it takes no gradient: accumulation without a temporary tensor.
+    func addToGradient(_ body: (UnsafeMutablePointer<Float>?) -> Void) {
+        guard requiresGrad else { return body(nil) }
+        if grad == nil { grad = Profiler.measure(.allocation) { Tensor.zeros(shape) } }
+        grad!.withUnsafeMutableBufferPointer { body($0.baseAddress!) }
     }
 }
