@@ -208,7 +208,12 @@ extension Canvas {
                                         .init(name: "tiled", values: [240_000, 41_000, 11_200, 3_400, 980, 230]),
                                         .init(name: "flash", values: [310_000, 56_000, 16_800, 5_100, 1_450, 360])],
                                yScale: .log, showTotals: true)
-        let charts: [(String, any Figure)] = [("bar-stacked", demoStacked()), ("bar-histogram", demoHistogram()), ("bar-grouped-log", grouped),
+        let crowded = BarChart(title: "Change in loss per ablated component", yLabel: "Δ loss",
+                               categories: (0..<14).map { "layer \($0 / 2) head \($0 % 2)" },
+                               groups: [.init(name: "train", values: (0..<14).map { sin(Double($0)) * 0.8 + 0.1 }),
+                                        .init(name: "validation", values: (0..<14).map { cos(Double($0)) * 0.6 + 0.2 })],
+                               showTotals: true)
+        let charts: [(String, any Figure)] = [("bar-crowded", crowded), ("bar-stacked", demoStacked()), ("bar-histogram", demoHistogram()), ("bar-grouped-log", grouped),
                                               ("roofline", LineChartAnnotationTests.demoRoofline())]
         for (name, chart) in charts {
             let canvas = try chart.render()
