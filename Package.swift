@@ -43,11 +43,11 @@ let package = Package(
         .target(
             name: "Lessons",
             dependencies: [
-                "TensorCore", "Figures", "_Support",
+                "TensorCore", "Autograd", "Figures", "_Support",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "Lessons",
-            exclude: ["README.md", "PositionalEncoding/README.md", "FlashVsStandard/README.md"],
+            exclude: ["README.md", "PositionalEncoding/README.md", "FlashVsStandard/README.md", "BahdanauTranslator/README.md"],
             swiftSettings: kernelFlags),
 
         // MARK: - Executables

@@ -88,6 +88,23 @@ public final class LessonContext {
         try write(table.markdown(), to: "\(name).md")
     }
 
+    /// Writes `table` as `<name>.csv` only, without printing it: for long tables (every
+    /// translation of a test set) that the lesson summarises otherwise.
+    public func write(_ table: Table, as name: String) throws {
+        try write(table.csv(), to: "\(name).csv")
+    }
+
+    /// Lets `body` write `fileName` in the output folder itself (given the full path), then lists
+    /// it among the files written: for files a library writes, such as model checkpoints.
+    public func writeFile(_ fileName: String, _ body: (String) throws -> Void) throws {
+        let path = self.path(for: fileName)
+        try body(path)
+        record(path)
+    }
+
+    /// The full path of `fileName` in the output folder (which may not exist yet).
+    public func pathInOutput(_ fileName: String) -> String { path(for: fileName) }
+
     /// Remembers a written file once, in the order first written.
     private func record(_ path: String) {
         if !writtenFiles.contains(path) { writtenFiles.append(path) }

@@ -1,0 +1,200 @@
+// Step 2: training both translators (or loading the weights a previous run cached), the loss
+// curves, and where the time went.
+
+import Autograd
+import Figures
+import Foundation
+import TensorCore
+
+/// The two trained translators.
+struct TrainedTranslators {
+    let baseline: Translator, attention: Translator
+    subscript(_ architecture: Architecture) -> Translator { architecture == .baseline ? baseline : attention }
+}
+
+extension BahdanauTranslatorLesson {
+    static func trainBothTranslators(_ corpus: TranslationCorpus, _ settings: Settings, _ context: LessonContext) throws -> TrainedTranslators {
+        context.section("Training both translators with teacher forcing")
+        let train = encode(corpus.train, corpus), validation = encode(corpus.validation, corpus)
+        let t = settings.training
+        context.say("""
+            Both models embed words in \(settings.embedding) dimensions and use GRUs of width \
+            H = \(settings.hidden). The RNN encoder-decoder reads the English sentence left to right \
+            and hands the decoder its final state c, the same vector at every step. The Bahdanau \
+            model reads it in both directions, keeps all \(2 * settings.hidden)-wide states, and \
+            before every French word computes fresh weights α over them (score = vᵀ tanh(W₁s + W₂h), \
+            width \(settings.attention)). Training feeds the decoder the reference's previous word \
+            (teacher forcing) and minimises the cross-entropy of the next one, ignoring <pad>: \
+            \(t.steps) steps of \(t.batchSize) pairs in batches of similar length, Adam (peak \
+            learning rate \(scientific(t.learningRate)), warm-up, cosine decay), gradients clipped \
+            to norm \(format(t.clipNorm, 0)). Two replicas of each model take half a batch each, one per core.
+            """)
+        var models: [Translator] = [], records: [TrainingRecord?] = [], histories: [LossHistory] = []
+        for architecture in Architecture.allCases {
+            let (model, record, history) = try trainOrLoad(architecture, train: train, validation: validation, corpus, settings, context)
+            models.append(model)
+            records.append(record)
+            histories.append(history)
+        }
+        let trained = TrainedTranslators(baseline: models[0], attention: models[1])
+        try plotLossCurves(histories, context)
+        try reportTimings(trained, records, context)
+        return trained
+    }
+
+    /// Sentence pairs as ids.
+    static func encode(_ pairs: [TranslationPair], _ corpus: TranslationCorpus) -> [EncodedPair] {
+        pairs.map { EncodedPair(source: corpus.source.encode($0.source), target: corpus.target.encode($0.target)) }
+    }
+
+    // MARK: - The weight cache
+
+    /// Everything the trained weights depend on, as one line: when it matches the cached file's,
+    /// the weights are reused.
+    static func cacheKey(_ configuration: TranslatorConfiguration, _ corpus: TranslationCorpus, _ settings: Settings, seed: UInt64) -> String {
+        var hash: UInt64 = 0xCBF2_9CE4_8422_2325   // FNV-1a of the training pairs
+        for pair in corpus.train {
+            for byte in (pair.source.joined(separator: " ") + "\t" + pair.target.joined(separator: " ") + "\n").utf8 {
+                hash = (hash ^ UInt64(byte)) &* 0x100_0000_01B3
+            }
+        }
+        let t = settings.training
+        return "format=1 architecture=\(configuration.architecture.rawValue) seed=\(seed) corpus=\(String(hash, radix: 16)) "
+            + "pairs=\(corpus.train.count)/\(corpus.validation.count)/\(corpus.test.count) "
+            + "vocabulary=\(configuration.sourceVocabulary)/\(configuration.targetVocabulary) "
+            + "embedding=\(configuration.embedding) hidden=\(configuration.hidden) attention=\(configuration.attention) "
+            + "steps=\(t.steps) batch=\(t.batchSize) lr=\(t.learningRate) warmup=\(t.warmupSteps) clip=\(t.clipNorm) "
+            + "validate_every=\(t.validateEvery) replicas=\(Settings.replicas)"
+    }
+
+    /// The cached weights of `architecture` when they exist and were trained with the same key;
+    /// otherwise a freshly trained model, saved for next time.
+    static func trainOrLoad(
+        _ architecture: Architecture, train: [EncodedPair], validation: [EncodedPair], _ corpus: TranslationCorpus,
+        _ settings: Settings, _ context: LessonContext
+    ) throws -> (Translator, TrainingRecord?, LossHistory) {
+        let configuration = settings.model(architecture, corpus)
+        let key = cacheKey(configuration, corpus, settings, seed: context.seed)
+        let file = "\(architecture.fileName).safetensors"
+        let path = context.pathInOutput(file)
+        var initial = context.generator(for: "weights.\(architecture.rawValue)")
+        let replicas = (0..<Settings.replicas).map { _ in
+            var generator = initial
+            return Translator(configuration, generator: &generator)
+        }
+        _ = initial.next()
+        let model = replicas[0]
+        if !settings.retrain, let cached = try? loadCheckpointMetadata(path), cached["configuration"] == key,
+           let history = LossHistory(architecture, metadata: cached) {
+            try model.loadCheckpoint(from: path)
+            context.say("\(architecture.title): reusing the weights in \(file), trained earlier with the same settings and seed (--retrain trains again).")
+            return (model, nil, history)
+        }
+        fflush(nil)   // the progress bar writes to standard error: print what came before first
+        var batches = context.generator(for: "batches.\(architecture.rawValue)")
+        let trainer = ReplicatedTrainer(replicas: replicas, settings: settings.training)
+        let record = try trainer.train(train, validation: validation, label: architecture.title, generator: &batches)
+        let metadata = [
+            "configuration": key,
+            "losses": record.losses.map { "\($0)" }.joined(separator: ","),
+            "validation": record.validation.map { "\($0.step):\($0.loss)" }.joined(separator: ","),
+        ]
+        try context.writeFile(file) { try model.saveCheckpoint(to: $0, metadata: metadata) }
+        return (model, record, LossHistory(architecture: architecture, losses: record.losses, validation: record.validation))
+    }
+
+    static func loadCheckpointMetadata(_ path: String) throws -> [String: String] {
+        guard let data = FileManager.default.contents(atPath: path) else { return [:] }
+        return try Safetensors.decode([UInt8](data), path: path).metadata
+    }
+
+    /// The loss curves of a training run, also kept in its checkpoint's metadata.
+    struct LossHistory {
+        let architecture: Architecture
+        let losses: [Float]
+        let validation: [(step: Int, loss: Float)]
+
+        init(architecture: Architecture, losses: [Float], validation: [(step: Int, loss: Float)]) {
+            (self.architecture, self.losses, self.validation) = (architecture, losses, validation)
+        }
+
+        /// From the metadata `trainOrLoad` writes ("losses": "l1,l2,…", "validation": "step:loss,…").
+        init?(_ architecture: Architecture, metadata: [String: String]) {
+            guard let losses = metadata["losses"]?.split(separator: ",").compactMap({ Float($0) }),
+                  let validation = metadata["validation"]?.split(separator: ",").compactMap({ entry -> (Int, Float)? in
+                      let parts = entry.split(separator: ":")
+                      guard parts.count == 2, let step = Int(parts[0]), let loss = Float(parts[1]) else { return nil }
+                      return (step, loss)
+                  }), !losses.isEmpty else { return nil }
+            self.init(architecture: architecture, losses: losses, validation: validation.map { (step: $0.0, loss: $0.1) })
+        }
+    }
+
+    // MARK: - Figures and tables
+
+    /// Training loss (a running mean) and validation loss of both models on one log-scale chart.
+    static func plotLossCurves(_ histories: [LossHistory], _ context: LessonContext) throws {
+        let steps = histories.map(\.losses.count).max() ?? 0
+        let window = max(1, steps / 100)
+        var chart = LineChart(title: "Cross-entropy per French word while training",
+                              xLabel: "training step",
+                              yLabel: window > 1 ? "loss (nats per word; training: mean of \(window) steps)" : "loss (nats per word)",
+                              series: [])
+        chart.yScale = .log
+        var data = Table(columns: ["step"] + histories.flatMap { ["\($0.architecture.fileName)_train", "\($0.architecture.fileName)_validation"] })
+        for (index, history) in histories.enumerated() {
+            let color = Color.series(index)
+            let means = stride(from: 0, to: history.losses.count, by: window).map { start -> (Double, Double) in
+                let part = history.losses[start..<min(history.losses.count, start + window)]
+                return (Double(start + part.count), Double(part.reduce(0, +)) / Double(part.count))
+            }
+            chart.series.append(Series(name: "\(history.architecture.shortTitle), training",
+                                       x: means.map(\.0), y: means.map(\.1), color: color))
+            chart.series.append(Series(name: "\(history.architecture.shortTitle), validation",
+                                       x: history.validation.map { Double($0.step) }, y: history.validation.map { Double($0.loss) },
+                                       style: .dashed, symbol: .circle, color: color))
+        }
+        let validationByStep = histories.map { Dictionary($0.validation.map { ($0.step, $0.loss) }, uniquingKeysWith: { $1 }) }
+        for step in 1...max(1, steps) where steps > 0 {
+            var row = ["\(step)"]
+            for (index, history) in histories.enumerated() {
+                row.append(step <= history.losses.count ? "\(history.losses[step - 1])" : "")
+                row.append(validationByStep[index][step].map { "\($0)" } ?? "")
+            }
+            try data.append(row)
+        }
+        try context.save(chart, as: "loss_curves", data: .table(data))
+        let finals = histories.map { "\($0.architecture.title) \(format($0.validation.last?.loss ?? .nan, 3))" }
+        context.say("Final validation loss (nats per French word): \(finals.joined(separator: ", ")).")
+    }
+
+    /// Throughput and the tape's share, for the models trained in this run.
+    static func reportTimings(_ models: TrainedTranslators, _ records: [TrainingRecord?], _ context: LessonContext) throws {
+        guard records.contains(where: { $0 != nil }) else {
+            context.say("""
+                Both models came from the cache, so nothing was timed in this run; training.csv \
+                still holds the timings of the run that trained them.
+                """)
+            return
+        }
+        var table = Table(title: "Training time (\(SystemInfo.buildConfiguration) build, \(Parallel.threadCount) threads)",
+                          columns: ["model", "parameters", "steps", "seconds", "target words/s", "kernels", "tape and the rest"])
+        for (architecture, record) in zip(Architecture.allCases, records) {
+            guard let record else {
+                try table.append([architecture.title, "\(models[architecture].parameterCount)", "cached", "", "", "", ""])
+                continue
+            }
+            try table.append([architecture.title, "\(models[architecture].parameterCount)", "\(record.losses.count)",
+                              format(record.seconds, 1), format(record.tokensPerSecond, 0),
+                              format(100 * (1 - record.tapeShare), 0) + "%", format(100 * record.tapeShare, 0) + "%"])
+        }
+        try context.show(table, as: "training")
+        context.say("""
+            The profiler splits each training loop into kernels (GEMMs, the fused GRU and attention \
+            passes, softmax, the optimiser) and everything else: building the tape's nodes and \
+            closures, allocating tensors, slicing batches, waiting for the other replica. A GRU \
+            decoder runs one small step per word, so the tape's share is far larger here than for \
+            a transformer, whose few ops each cover the whole sequence.
+            """)
+    }
+}
