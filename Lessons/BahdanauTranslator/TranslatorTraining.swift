@@ -116,13 +116,24 @@ final class ReplicatedTrainer {
         return results
     }
 
-    /// One step on the pairs `indices`: forward and backward on every replica, gradients added,
-    /// clipped, Adam. - Returns: the batch's mean loss per target token.
+    /// One step on the pairs `indices`: gradients from every replica, clipping, Adam.
+    /// - Returns: the batch's mean loss per target token.
     func step(_ indices: [Int], _ pairs: [EncodedPair], index: Int) throws -> Float {
+        let loss = try accumulateGradients(indices, pairs)
+        clipGradientNorm(model.parameters, maxNorm: settings.clipNorm)
+        optimizer.learningRate = schedule.rate(atStep: index)
+        optimizer.step()
+        for replica in replicas { replica.zeroGradients() }
+        shareWeights()
+        return loss
+    }
+
+    /// Forward and backward on every replica's share of the pairs `indices`, concurrently, then
+    /// Σ_r ∂L_r/∂w added into the first replica's gradients, in replica order.
+    /// - Returns: the batch's mean loss per target token.
+    func accumulateGradients(_ indices: [Int], _ pairs: [EncodedPair]) throws -> Float {
         let parts = split(indices, pairs)
-        let tokens = parts.map { $0?.targetTokens ?? 0 }
-        let total = Float(max(1, tokens.reduce(0, +)))
-        let weights = tokens.map { Float($0) / total }
+        let total = Float(max(1, parts.reduce(0) { $0 + ($1?.targetTokens ?? 0) }))
         let losses = try forEachReplica(parts) { replica, part in
             replica.zeroGradients()
             let loss = try replica.loss(part)
@@ -130,9 +141,8 @@ final class ReplicatedTrainer {
             loss.backward(seed: Tensor(repeating: weight, shape: []))
             return loss.value.item * weight
         }
-        // Σ_r ∂L_r/∂w, in replica order.
         let master = model.parameters
-        for (index, replica) in replicas.enumerated().dropFirst() where weights[index] > 0 {
+        for (index, replica) in replicas.enumerated().dropFirst() where parts[index] != nil {
             for (parameter, theirs) in zip(master, replica.parameters) {
                 guard let gradient = theirs.grad else { continue }
                 if parameter.grad == nil {
@@ -146,11 +156,6 @@ final class ReplicatedTrainer {
                 }
             }
         }
-        clipGradientNorm(master, maxNorm: settings.clipNorm)
-        optimizer.learningRate = schedule.rate(atStep: index)
-        optimizer.step()
-        for replica in replicas { replica.zeroGradients() }
-        shareWeights()
         return losses.reduce(0, +)
     }
 
