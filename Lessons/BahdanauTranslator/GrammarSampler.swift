@@ -42,7 +42,10 @@ struct GrammarSampler {
             if case .idiom = c { idiom = true } else { idiom = false }
         default: (reports, idiom) = (false, false)
         }
-        if verb != nil && !reports && chance(0.08 + 0.2 * r) { result.manner = pick(MannerAdverb.allCases) }
+        // Nor after a relative clause ("the garden that is good loudly"): the adverb would read as its.
+        if verb != nil && !reports && !result.predicate.endsInRelativeClause && chance(0.08 + 0.2 * r) {
+            result.manner = pick(MannerAdverb.allCases)
+        }
         if !reports && chance(0.08 + 0.25 * r) {
             let preposition = pick(Preposition.allCases)
             result.place = [PlacePhrase(preposition: preposition,
@@ -155,6 +158,16 @@ struct GrammarSampler {
             u -= weight
         }
         return items[items.count - 1].0
+    }
+}
+
+extension Predicate {
+    /// Whether the last noun phrase of the predicate carries a relative clause.
+    var endsInRelativeClause: Bool {
+        switch self {
+        case .transitive(_, .noun(let np)), .give(_, _, let np), .motion(_, let np): !np.relative.isEmpty
+        default: false
+        }
     }
 }
 
