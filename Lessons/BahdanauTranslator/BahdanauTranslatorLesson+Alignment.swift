@@ -16,11 +16,10 @@ extension BahdanauTranslatorLesson {
             English words (each row sums to 1). Plotted as a matrix, mostly-monotone translation \
             gives a diagonal; where French changes the order, the bright cells leave the diagonal.
             """)
-        let lexicon = Lexicon(corpus)
-        for (number, example) in pickAlignmentExamples(results, lexicon).enumerated() {
+        for (number, example) in pickAlignmentExamples(results).enumerated() {
             try plotAlignment(example, number: number + 1, results, context)
         }
-        try checkReorderedPairs(model, results, lexicon, corpus, context)
+        try checkReorderedPairs(model, results, corpus, context)
     }
 
     // MARK: - Heatmaps
@@ -31,26 +30,27 @@ extension BahdanauTranslatorLesson {
         let reason: String
     }
 
-    /// Up to four held-out sentences the attention model translated exactly: the shortest with
-    /// a swapped word pair (adjective after noun), the shortest with ne … pas, the shortest with
-    /// both, and a long one.
-    static func pickAlignmentExamples(_ results: HeldOutResults, _ lexicon: Lexicon) -> [AlignmentExample] {
-        let exact = results.pairs.indices.filter { results.isExact(.attention, $0) }
-            .sorted { (results.pairs[$0].source.count, $0) < (results.pairs[$1].source.count, $1) }
+    /// Four held-out sentences: the lecture's example, the shortest with an adjective that
+    /// moves behind its noun, the shortest with ne … pas, and a long one with both — each
+    /// preferably one the attention model translated exactly.
+    static func pickAlignmentExamples(_ results: HeldOutResults) -> [AlignmentExample] {
+        let byLength = results.pairs.indices.sorted { (results.pairs[$0].source.count, $0) < (results.pairs[$1].source.count, $1) }
+        let exactFirst = byLength.filter { results.isExact(.attention, $0) } + byLength.filter { !results.isExact(.attention, $0) }
         func isNegated(_ index: Int) -> Bool {
             let target = results.pairs[index].target
-            return target.contains("pas") && (target.contains("ne") || target.contains { $0.hasPrefix("n'") })
+            return target.contains("pas") && target.contains { $0 == "ne" || $0 == "n'" }
         }
-        func swaps(_ index: Int) -> Bool { !lexicon.swappedPairs(results.pairs[index]).isEmpty }
+        func reorders(_ index: Int) -> Bool { !ReorderedPair.all(in: results.pairs[index]).isEmpty }
         var examples: [AlignmentExample] = []
         func add(_ index: Int?, _ reason: String) {
             guard let index, !examples.contains(where: { $0.index == index }) else { return }
             examples.append(AlignmentExample(index: index, reason: reason))
         }
-        add(exact.first { swaps($0) && $0 >= 0 && results.pairs[$0].source.count >= 5 }, "adjective after the noun")
-        add(exact.first { isNegated($0) && results.pairs[$0].source.count >= 5 }, "ne … pas around the verb")
-        add(exact.first { isNegated($0) && swaps($0) && results.pairs[$0].source.count >= 9 }, "negation and a moved adjective")
-        add(exact.last { results.pairs[$0].source.count <= 24 }, "a long sentence")
+        if let lecture = results.pairs.firstIndex(of: TranslationPair(lectureExample)) { add(lecture, "the lecture's example") }
+        add(exactFirst.first { reorders($0) && results.pairs[$0].source.count >= 6 }, "an adjective moves behind its noun")
+        add(exactFirst.first { isNegated($0) && results.pairs[$0].source.count >= 6 }, "ne … pas around the verb")
+        add(exactFirst.first { isNegated($0) && reorders($0) && results.pairs[$0].source.count >= 14 }, "a long sentence with both")
+        for index in exactFirst.reversed() where examples.count < 4 { add(index, "a long sentence") }
         return examples
     }
 
@@ -82,45 +82,41 @@ extension BahdanauTranslatorLesson {
 
     // MARK: - The reordering check
 
-    /// For every held-out pair, the adjacent English words whose translations swap places in
-    /// the reference (a b → b' a', as in black cat → chat noir), checked on the attention
-    /// model's α with teacher forcing on the reference: does the French word b' attend most to
-    /// English b, and a' to a?
-    static func checkReorderedPairs(_ model: Translator, _ results: HeldOutResults, _ lexicon: Lexicon,
-                                    _ corpus: TranslationCorpus, _ context: LessonContext) throws {
-        var pairsFound = 0, firstCorrect = 0, secondCorrect = 0, sentences = 0
+    /// For every adjective–noun pair of the held-out references that French reorders (the black
+    /// cat → le chat noir), with teacher forcing on the reference: does the French noun's row of
+    /// α peak on the English noun, and the French adjective's on the English adjective?
+    static func checkReorderedPairs(_ model: Translator, _ results: HeldOutResults, _ corpus: TranslationCorpus,
+                                    _ context: LessonContext) throws {
+        var found = 0, nounsRight = 0, adjectivesRight = 0, sentences = 0
         var examples: [String] = []
         for (index, pair) in results.pairs.enumerated() {
-            let swaps = lexicon.swappedPairs(pair)
-            guard !swaps.isEmpty else { continue }
+            let reordered = ReorderedPair.all(in: pair)
+            guard !reordered.isEmpty else { continue }
             sentences += 1
             let attention = try forcedAttention(model, source: results.sources[index], target: corpus.target.encode(pair.target))
-            for swap in swaps {
-                pairsFound += 1
-                let nounRow = attention[swap.target], adjectiveRow = attention[swap.target + 1]
-                if argmax(nounRow) == swap.source + 1 { firstCorrect += 1 }
-                if argmax(adjectiveRow) == swap.source { secondCorrect += 1 }
+            for swap in reordered {
+                found += 1
+                if argmax(attention[swap.frenchNoun]) == swap.englishNoun { nounsRight += 1 }
+                if argmax(attention[swap.frenchAdjective]) == swap.englishAdjective { adjectivesRight += 1 }
                 if examples.count < 3 {
-                    examples.append("\(pair.source[swap.source]) \(pair.source[swap.source + 1]) → \(pair.target[swap.target]) \(pair.target[swap.target + 1])")
+                    examples.append("\(pair.source[swap.englishAdjective]) \(pair.source[swap.englishNoun]) → "
+                                    + "\(pair.target[swap.frenchNoun]) \(pair.target[swap.frenchAdjective])")
                 }
             }
         }
-        var table = Table(title: "Swapped word pairs in the held-out references (e.g. \(examples.joined(separator: "; ")))",
-                          columns: ["sentences", "swapped pairs", "1st French word attends most to the 2nd English word",
-                                    "2nd French word attends most to the 1st English word"],
+        let percent = { (count: Int) in found == 0 ? "—" : format(100 * Double(count) / Double(found), 1) + "%" }
+        var table = Table(title: "Adjective–noun pairs that French reorders, in the held-out references (\(examples.joined(separator: "; ")))",
+                          columns: ["sentences", "pairs", "French noun attends most to the English noun",
+                                    "French adjective attends most to the English adjective"],
                           alignments: [.right, .right, .right, .right])
-        let share = { (count: Int) in pairsFound == 0 ? "—" : "\(count) (\(format(100 * Double(count) / Double(pairsFound), 1))%)" }
-        try table.append(["\(sentences)", "\(pairsFound)", share(firstCorrect), share(secondCorrect)])
+        try table.append(["\(sentences)", "\(found)", "\(nounsRight) (\(percent(nounsRight)))", "\(adjectivesRight) (\(percent(adjectivesRight)))"])
         try context.show(table, as: "alignment_check")
         context.say("""
-            The swapped pairs are found from the data alone: each French word's English counterpart \
-            is the word it co-occurs with most (Dice coefficient over the training pairs), and a pair \
-            counts when two neighbours a b appear as b′ a′ in the reference. For \
-            \(pairsFound == 0 ? "—" : format(100 * Double(firstCorrect) / Double(pairsFound), 1) + "%") of them the \
-            French noun's row of α peaks on the English noun — one word to the right of where a \
-            diagonal would put it — and for \
-            \(pairsFound == 0 ? "—" : format(100 * Double(secondCorrect) / Double(pairsFound), 1) + "%") the adjective's \
-            row peaks back on the English adjective: the alignment follows the words, not the positions.
+            The check reads the attention model's α with teacher forcing on each reference \
+            translation. For \(percent(nounsRight)) of the \(found) pairs the French noun's row peaks on \
+            the English noun — one word to the right of where a diagonal would put it — and for \
+            \(percent(adjectivesRight)) the adjective's row peaks back on the English adjective: the \
+            alignment follows the words, not their positions.
             """)
     }
 
@@ -145,51 +141,35 @@ extension BahdanauTranslatorLesson {
     }
 }
 
-// MARK: - A lexicon from co-occurrence
+// MARK: - Adjective–noun pairs
 
-/// Each French word's most likely English counterpart, learned from the training pairs alone:
-/// the English word with the largest Dice coefficient 2·c(e, f) / (c(e) + c(f)), where c counts
-/// the sentence pairs a word (or both) occurs in.
-struct Lexicon {
-    /// English word for each French word.
-    let english: [String: String]
+/// An English adjective–noun pair whose French translation puts the noun first
+/// (the black cat → le chat noir): word positions on both sides.
+struct ReorderedPair: Equatable {
+    let englishAdjective: Int, englishNoun: Int
+    let frenchNoun: Int, frenchAdjective: Int
 
-    init(_ corpus: TranslationCorpus) {
-        let (vs, vt) = (corpus.source.count, corpus.target.count)
-        var both = [Int](repeating: 0, count: vs * vt)
-        var sourceCount = [Int](repeating: 0, count: vs), targetCount = [Int](repeating: 0, count: vt)
-        for pair in corpus.train {
-            let s = Set(corpus.source.encode(pair.source)), t = Set(corpus.target.encode(pair.target))
-            for e in s { sourceCount[e] += 1 }
-            for f in t {
-                targetCount[f] += 1
-                for e in s { both[e * vt + f] += 1 }
-            }
-        }
-        var english: [String: String] = [:]
-        for f in Vocabulary.specialTokens.count..<vt {
-            var best = -1.0, bestWord = ""
-            for e in Vocabulary.specialTokens.count..<vs where both[e * vt + f] > 0 {
-                let dice = 2 * Double(both[e * vt + f]) / Double(sourceCount[e] + targetCount[f])
-                if dice > best { (best, bestWord) = (dice, corpus.source.tokens[e]) }
-            }
-            if best > 0 { english[corpus.target.tokens[f]] = bestWord }
-        }
-        self.english = english
-    }
-
-    /// Positions of adjacent English words a b (at `source`, `source + 1`) whose counterparts
-    /// stand in the opposite order b′ a′ (at `target`, `target + 1`) in the reference.
-    func swappedPairs(_ pair: TranslationPair) -> [(source: Int, target: Int)] {
-        guard pair.source.count >= 2, pair.target.count >= 2 else { return [] }
-        var found: [(source: Int, target: Int)] = []
-        for p in 0..<(pair.target.count - 1) {
-            guard let first = english[pair.target[p]], let second = english[pair.target[p + 1]], first != second else { continue }
-            for i in 0..<(pair.source.count - 1) where pair.source[i] == second && pair.source[i + 1] == first {
-                found.append((i, p))
-                break
+    /// Every such pair of a sentence pair, found with the grammar's lexicon: an adjective that
+    /// French puts after the noun, directly before an English noun, whose French form is
+    /// directly followed by one of the adjective's French forms (the same occurrence of the noun
+    /// on both sides).
+    static func all(in pair: TranslationPair) -> [ReorderedPair] {
+        var found: [ReorderedPair] = []
+        for i in 0..<max(0, pair.source.count - 1) {
+            guard let adjective = postnominal[pair.source[i]], let french = nounInFrench[pair.source[i + 1]] else { continue }
+            let occurrence = pair.source[..<(i + 1)].filter { $0 == pair.source[i + 1] }.count
+            let places = pair.target.indices.filter { pair.target[$0] == french }
+            guard occurrence < places.count else { continue }
+            let p = places[occurrence]
+            if p + 1 < pair.target.count, adjective.french.contains(pair.target[p + 1]) {
+                found.append(ReorderedPair(englishAdjective: i, englishNoun: i + 1, frenchNoun: p, frenchAdjective: p + 1))
             }
         }
         return found
     }
+
+    static let postnominal = Dictionary(Lexicon.adjectives.filter { !$0.prenominal }.map { ($0.english, $0) }, uniquingKeysWith: { a, _ in a })
+    /// English noun form → French noun form (singular → singular, plural → plural).
+    static let nounInFrench = Dictionary(Lexicon.nouns.flatMap { [($0.english, $0.french), ($0.englishPlural, $0.frenchPlural)] },
+                                         uniquingKeysWith: { a, _ in a })
 }

@@ -32,13 +32,13 @@ public enum BahdanauTranslatorLesson: Lesson {
     public static let summary = "an RNN encoder-decoder, its bottleneck, and additive attention, trained on a toy corpus"
 
     public struct Options: ParsableArguments {
-        @Option(help: ArgumentHelp("Training sentence pairs (default: 24000; 1500 with --quick).", valueName: "n"))
+        @Option(help: ArgumentHelp("Training sentence pairs (default: 24000; 3000 with --quick).", valueName: "n"))
         var pairs: Int?
 
         @Option(help: ArgumentHelp("Hidden width H of every GRU (default: 128; 64 with --quick).", valueName: "h"))
         var hidden: Int?
 
-        @Option(help: ArgumentHelp("Training steps per model (default: 1800; 400 with --quick).", valueName: "n"))
+        @Option(help: ArgumentHelp("Training steps per model (default: 1800; 500 with --quick).", valueName: "n"))
         var steps: Int?
 
         @Option(help: ArgumentHelp("Sentence pairs per training step (default: 64).", valueName: "n"))
@@ -81,15 +81,15 @@ public enum BahdanauTranslatorLesson: Lesson {
         static let replicas = 2
 
         init(_ options: Options, quick: Bool) {
-            trainPairs = options.pairs ?? (quick ? 1500 : 24_000)
+            trainPairs = options.pairs ?? (quick ? 3000 : 24_000)
             validationPairs = quick ? 100 : 400
             testPairs = quick ? 150 : 1000
             maxSourceLength = quick ? 12 : 30
             hidden = options.hidden ?? (quick ? 64 : 128)
             embedding = max(8, hidden / 2)
             attention = hidden
-            let steps = options.steps ?? (quick ? 400 : 1800)
-            training = TrainingSettings(steps: steps, batchSize: options.batch ?? 64, learningRate: 3e-3,
+            let steps = options.steps ?? (quick ? 500 : 1800)
+            training = TrainingSettings(steps: steps, batchSize: options.batch ?? 64, learningRate: quick ? 1e-2 : 3e-3,
                                         warmupSteps: min(100, steps / 10), clipNorm: 1,
                                         validateEvery: max(1, steps / (quick ? 5 : 20)))
             beam = options.beam
