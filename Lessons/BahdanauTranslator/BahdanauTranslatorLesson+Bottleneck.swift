@@ -14,8 +14,11 @@ extension BahdanauTranslatorLesson {
     static func measureTheBottleneck(_ results: HeldOutResults, _ corpus: TranslationCorpus, _ settings: Settings,
                                      _ context: LessonContext) throws {
         context.section("The bottleneck: quality against sentence length")
-        let width = max(1, (settings.maxSourceLength + 5) / 6)
-        let buckets = stride(from: 1, through: settings.maxSourceLength, by: width).map { $0...min(settings.maxSourceLength, $0 + width - 1) }
+        // About nine buckets of equal width from the shortest sentence the grammar makes.
+        let shortest = TranslationCorpus.minimumSourceLength
+        let width = max(1, (settings.maxSourceLength - shortest + 9) / 9)
+        let buckets = stride(from: shortest, through: settings.maxSourceLength, by: width)
+            .map { $0...min(settings.maxSourceLength, $0 + width - 1) }
         var scores: [Architecture: [BucketScore]] = [:]
         var overall: [Architecture: (bleu: Double, exact: Double)] = [:]
         for architecture in Architecture.allCases {

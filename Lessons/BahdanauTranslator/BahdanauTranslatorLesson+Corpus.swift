@@ -83,7 +83,8 @@ extension BahdanauTranslatorLesson {
             source[pair.source.count] += 1
             target[pair.target.count] += 1
         }
-        let lengths = Array(1...longest)
+        let shortest = corpus.train.map { min($0.source.count, $0.target.count) }.min() ?? 1
+        let lengths = Array(shortest...max(shortest, longest))
         let chart = BarChart(
             title: "Sentence lengths in the training split (\(corpus.train.count) pairs)",
             xLabel: "sentence length (words, final “.” included)", yLabel: "sentences",

@@ -71,20 +71,24 @@ extension BahdanauTranslatorLesson {
         return results.map { $0! }
     }
 
-    /// Held-out sentences of increasing length: the reference and both translations.
+    /// Held-out sentences of increasing length: the source, the reference and both translations,
+    /// one below the other.
     static func showSideBySide(_ results: HeldOutResults, _ context: LessonContext) throws {
         let byLength = results.pairs.indices.sorted { (results.pairs[$0].source.count, $0) < (results.pairs[$1].source.count, $1) }
-        let shown = min(8, byLength.count)
+        let shown = min(6, byLength.count)
         let picked = (0..<shown).map { byLength[$0 * (byLength.count - 1) / max(1, shown - 1)] }
         var table = Table(title: "Held-out sentences of increasing length (✓ = exactly the reference)",
-                          columns: ["words", "English", "reference French", Architecture.baseline.title, Architecture.attention.title],
-                          alignments: [.right, .left, .left, .left, .left])
+                          columns: ["words", "", "sentence"], alignments: [.right, .left, .left])
         for index in picked {
             let pair = results.pairs[index]
-            try table.append(["\(pair.source.count)", pair.source.joined(separator: " "), pair.target.joined(separator: " ")]
-                             + Architecture.allCases.map { (results.isExact($0, index) ? "✓ " : "✗ ") + results.hypotheses[$0]![index].joined(separator: " ") })
+            try table.append(["\(pair.source.count)", "English", pair.source.joined(separator: " ")])
+            try table.append(["", "reference", pair.target.joined(separator: " ")])
+            for architecture in Architecture.allCases {
+                try table.append(["", "\(architecture.shortTitle) \(results.isExact(architecture, index) ? "✓" : "✗")",
+                                  results.hypotheses[architecture]![index].joined(separator: " ")])
+            }
         }
-        try context.show(table, as: "side_by_side")
+        try context.show(table, as: "side_by_side", printedRows: table.rows.count)
     }
 
     /// translations.csv: model, source, reference, hypothesis — every held-out sentence, both models.
