@@ -4,6 +4,7 @@
 // B = batch (sentence pairs), R = replicas (one per core).
 
 import Autograd
+import Dispatch
 import Foundation
 import TensorCore
 
@@ -28,11 +29,15 @@ struct TrainingRecord {
     /// Wall-clock seconds and real target tokens (END included) seen.
     var seconds: Double = 0
     var targetTokens = 0
-    /// Seconds in kernels vs the whole loop (Profiler), for the tape's share.
-    var kernelSeconds: Double = 0, profiledSeconds: Double = 0
+    /// Seconds in kernels and in the whole loop (Profiler, on the thread that runs the loop),
+    /// and seconds that thread waited for the other replica to finish its half.
+    var kernelSeconds: Double = 0, profiledSeconds: Double = 0, waitingSeconds: Double = 0
 
     var tokensPerSecond: Double { seconds > 0 ? Double(targetTokens) / seconds : 0 }
-    var tapeShare: Double { profiledSeconds > 0 ? 1 - kernelSeconds / profiledSeconds : 0 }
+    /// Shares of the loop's time: kernels, waiting, and the rest — the tape's bookkeeping.
+    var kernelShare: Double { profiledSeconds > 0 ? kernelSeconds / profiledSeconds : 0 }
+    var waitingShare: Double { profiledSeconds > 0 ? waitingSeconds / profiledSeconds : 0 }
+    var tapeShare: Double { profiledSeconds > 0 ? 1 - kernelShare - waitingShare : 0 }
 }
 
 // MARK: - Bucketing
@@ -69,6 +74,8 @@ final class ReplicatedTrainer {
     let optimizer: Adam
     let settings: TrainingSettings
     let schedule: LearningRateSchedule
+    /// Seconds the calling thread spent waiting for other replicas (see `forEachReplica`).
+    private(set) var waitingSeconds = 0.0
 
     init(replicas: [Translator], settings: TrainingSettings) {
         self.replicas = replicas
@@ -100,17 +107,32 @@ final class ReplicatedTrainer {
         }
     }
 
-    /// Runs `body` for every replica's part, concurrently; rethrows the first error.
+    /// Runs `body` for every replica's part, concurrently; rethrows the first error. Adds the
+    /// time this thread waits, after its last part, for the others to `waitingSeconds`.
     func forEachReplica(_ parts: [TrainingBatch?], _ body: @escaping (Translator, TrainingBatch) throws -> Float) throws -> [Float] {
         var results = [Float](repeating: 0, count: parts.count)
         var errors = [Error?](repeating: nil, count: parts.count)
+        var finished = [UInt64](repeating: 0, count: parts.count), mine = [Bool](repeating: false, count: parts.count)
+        let caller = pthread_self()
         results.withUnsafeMutableBufferPointer { results in
             errors.withUnsafeMutableBufferPointer { errors in
-                Parallel.forEach(chunks: parts.count) { index in
-                    guard let part = parts[index] else { return }
-                    do { results[index] = try body(replicas[index], part) } catch { errors[index] = error }
+                finished.withUnsafeMutableBufferPointer { finished in
+                    mine.withUnsafeMutableBufferPointer { mine in
+                        Parallel.forEach(chunks: parts.count) { index in
+                            defer {
+                                finished[index] = DispatchTime.now().uptimeNanoseconds
+                                mine[index] = pthread_equal(pthread_self(), caller) != 0
+                            }
+                            guard let part = parts[index] else { return }
+                            do { results[index] = try body(replicas[index], part) } catch { errors[index] = error }
+                        }
+                    }
                 }
             }
+        }
+        let end = DispatchTime.now().uptimeNanoseconds
+        if let last = parts.indices.filter({ mine[$0] }).max(by: { finished[$0] < finished[$1] }) {
+            waitingSeconds += Double(end - min(end, finished[last])) * 1e-9
         }
         if let error = errors.compactMap({ $0 }).first { throw error }
         return results
@@ -181,6 +203,7 @@ final class ReplicatedTrainer {
                generator: inout SeededGenerator) throws -> TrainingRecord {
         var record = TrainingRecord()
         var batches: [[Int]] = []
+        waitingSeconds = 0
         let bar = ProgressBar(total: settings.steps, label: label)
         let start = ContinuousClock.now
         let (_, report) = try Profiler.profile {
@@ -202,6 +225,7 @@ final class ReplicatedTrainer {
         record.seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
         record.kernelSeconds = report.kernelSeconds
         record.profiledSeconds = report.totalSeconds
+        record.waitingSeconds = waitingSeconds
         return record
     }
 }

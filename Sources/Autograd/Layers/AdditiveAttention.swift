@@ -140,10 +140,10 @@ public func additiveAttention(
                                         var j = 0
                                         while j < a {
                                             let lanes = Swift.min(16, a - j)
-                                            let tanh = VectorMath.tanh(Kernels.load(q.baseAddress! + row * a + j, lanes)
-                                                                       + Kernels.load(kp.baseAddress! + offset + j, lanes))
-                                            Kernels.store(tanh, u.baseAddress! + offset + j, lanes)
-                                            score += tanh * Kernels.load(v.baseAddress! + j, lanes)
+                                            let tanh = VectorMath.tanh(Lanes.load(q.baseAddress! + row * a + j, lanes)
+                                                                       + Lanes.load(kp.baseAddress! + offset + j, lanes))
+                                            Lanes.store(tanh, u.baseAddress! + offset + j, lanes)
+                                            score += tanh * Lanes.load(v.baseAddress! + j, lanes)
                                             j += 16
                                         }
                                         scores[time] = score.sum()
@@ -157,7 +157,7 @@ public func additiveAttention(
                                         var j = 0
                                         while j < k {
                                             let lanes = Swift.min(16, k - j)
-                                            Kernels.store(Kernels.load(target + j, lanes) + weight * Kernels.load(key + j, lanes),
+                                            Lanes.store(Lanes.load(target + j, lanes) + weight * Lanes.load(key + j, lanes),
                                                           target + j, lanes)
                                             j += 16
                                         }
@@ -202,7 +202,7 @@ public func additiveAttention(
                                                             var j = 0
                                                             while j < k {
                                                                 let lanes = Swift.min(16, k - j)
-                                                                Kernels.store(Kernels.load(target + j, lanes) + weight * Kernels.load(dc + j, lanes),
+                                                                Lanes.store(Lanes.load(target + j, lanes) + weight * Lanes.load(dc + j, lanes),
                                                                               target + j, lanes)
                                                                 j += 16
                                                             }
@@ -210,13 +210,13 @@ public func additiveAttention(
                                                         var j = 0
                                                         while j < a {
                                                             let lanes = Swift.min(16, a - j)
-                                                            let ut = Kernels.load(u.baseAddress! + offset + j, lanes)
-                                                            Kernels.store(Kernels.load(dv.baseAddress! + j, lanes) + ds * ut, dv.baseAddress! + j, lanes)
-                                                            let dPre = ds * Kernels.load(v.baseAddress! + j, lanes) * (1 - ut * ut)
-                                                            Kernels.store(Kernels.load(dq.baseAddress! + row * a + j, lanes) + dPre,
+                                                            let ut = Lanes.load(u.baseAddress! + offset + j, lanes)
+                                                            Lanes.store(Lanes.load(dv.baseAddress! + j, lanes) + ds * ut, dv.baseAddress! + j, lanes)
+                                                            let dPre = ds * Lanes.load(v.baseAddress! + j, lanes) * (1 - ut * ut)
+                                                            Lanes.store(Lanes.load(dq.baseAddress! + row * a + j, lanes) + dPre,
                                                                           dq.baseAddress! + row * a + j, lanes)
                                                             if let dkp {
-                                                                Kernels.store(Kernels.load(dkp + offset + j, lanes) + dPre, dkp + offset + j, lanes)
+                                                                Lanes.store(Lanes.load(dkp + offset + j, lanes) + dPre, dkp + offset + j, lanes)
                                                             }
                                                             j += 16
                                                         }

@@ -333,16 +333,16 @@ struct GRUGates {
         var j = 0
         while j < hw {
             let lanes = Swift.min(16, hw - j)
-            let ghN = Kernels.load(saved + 2 * hw + j, lanes)
-            let r = VectorMath.sigmoid(Kernels.load(gi + j, lanes) + Kernels.load(saved + j, lanes))
-            let z = VectorMath.sigmoid(Kernels.load(gi + hw + j, lanes) + Kernels.load(saved + hw + j, lanes))
-            let n = VectorMath.tanh(Kernels.load(gi + 2 * hw + j, lanes) + r * ghN)
-            let previous = Kernels.load(h + j, lanes)
-            Kernels.store(n + z * (previous - n), out + j, lanes)
-            Kernels.store(r, saved + j, lanes)
-            Kernels.store(z, saved + hw + j, lanes)
-            Kernels.store(n, saved + 2 * hw + j, lanes)
-            Kernels.store(ghN, saved + 3 * hw + j, lanes)
+            let ghN = Lanes.load(saved + 2 * hw + j, lanes)
+            let r = VectorMath.sigmoid(Lanes.load(gi + j, lanes) + Lanes.load(saved + j, lanes))
+            let z = VectorMath.sigmoid(Lanes.load(gi + hw + j, lanes) + Lanes.load(saved + hw + j, lanes))
+            let n = VectorMath.tanh(Lanes.load(gi + 2 * hw + j, lanes) + r * ghN)
+            let previous = Lanes.load(h + j, lanes)
+            Lanes.store(n + z * (previous - n), out + j, lanes)
+            Lanes.store(r, saved + j, lanes)
+            Lanes.store(z, saved + hw + j, lanes)
+            Lanes.store(n, saved + 2 * hw + j, lanes)
+            Lanes.store(ghN, saved + 3 * hw + j, lanes)
             j += 16
         }
     }
@@ -357,20 +357,20 @@ struct GRUGates {
         var j = 0
         while j < hw {
             let lanes = Swift.min(16, hw - j)
-            let g = Kernels.load(dy + j, lanes)
-            let r = Kernels.load(saved + j, lanes), z = Kernels.load(saved + hw + j, lanes)
-            let n = Kernels.load(saved + 2 * hw + j, lanes), ghN = Kernels.load(saved + 3 * hw + j, lanes)
-            let previous = Kernels.load(h + j, lanes)
+            let g = Lanes.load(dy + j, lanes)
+            let r = Lanes.load(saved + j, lanes), z = Lanes.load(saved + hw + j, lanes)
+            let n = Lanes.load(saved + 2 * hw + j, lanes), ghN = Lanes.load(saved + 3 * hw + j, lanes)
+            let previous = Lanes.load(h + j, lanes)
             let dn = g * (1 - z) * (1 - n * n)
             let dz = g * (previous - n) * z * (1 - z)
             let dr = dn * ghN * r * (1 - r)
-            Kernels.store(dr, dInput + j, lanes)
-            Kernels.store(dz, dInput + hw + j, lanes)
-            Kernels.store(dn, dInput + 2 * hw + j, lanes)
-            Kernels.store(dr, dHidden + j, lanes)
-            Kernels.store(dz, dHidden + hw + j, lanes)
-            Kernels.store(dn * r, dHidden + 2 * hw + j, lanes)
-            Kernels.store(g * z, dPrevious + j, lanes)
+            Lanes.store(dr, dInput + j, lanes)
+            Lanes.store(dz, dInput + hw + j, lanes)
+            Lanes.store(dn, dInput + 2 * hw + j, lanes)
+            Lanes.store(dr, dHidden + j, lanes)
+            Lanes.store(dz, dHidden + hw + j, lanes)
+            Lanes.store(dn * r, dHidden + 2 * hw + j, lanes)
+            Lanes.store(g * z, dPrevious + j, lanes)
             j += 16
         }
     }
@@ -395,5 +395,23 @@ struct GRUGates {
                 })
             }
         }
+    }
+}
+
+/// Loads and stores of up to sixteen lanes for the fused ops, forced inline (`@_transparent`):
+/// the full-width case is one unaligned vector access, a row's tail goes lane by lane.
+enum Lanes {
+    @_transparent
+    static func load(_ p: UnsafePointer<Float>, _ lanes: Int) -> SIMD16<Float> {
+        if lanes == 16 { return UnsafeRawPointer(p).loadUnaligned(as: SIMD16<Float>.self) }
+        var v = SIMD16<Float>(repeating: 0)
+        for lane in 0..<lanes { v[lane] = p[lane] }
+        return v
+    }
+
+    @_transparent
+    static func store(_ v: SIMD16<Float>, _ p: UnsafeMutablePointer<Float>, _ lanes: Int) {
+        if lanes == 16 { return UnsafeMutableRawPointer(p).storeBytes(of: v, as: SIMD16<Float>.self) }
+        for lane in 0..<lanes { p[lane] = v[lane] }
     }
 }
