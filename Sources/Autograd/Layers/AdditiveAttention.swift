@@ -2,6 +2,7 @@
 // encoder outputs matter for the next word.
 // B = batch, T = source steps (keys), Q = query width, K = key width, A = attention width.
 
+import Foundation
 import TensorCore
 
 /// Additive (Bahdanau) attention:
@@ -136,31 +137,15 @@ public func additiveAttention(
                                     let n = lengths[row], scores = alpha.baseAddress! + row * t
                                     for time in 0..<n {
                                         let offset = (row * t + time) * a
-                                        var score = SIMD16<Float>()
-                                        var j = 0
-                                        while j < a {
-                                            let lanes = Swift.min(16, a - j)
-                                            let tanh = VectorMath.tanh(Lanes.load(q.baseAddress! + row * a + j, lanes)
-                                                                       + Lanes.load(kp.baseAddress! + offset + j, lanes))
-                                            Lanes.store(tanh, u.baseAddress! + offset + j, lanes)
-                                            score += tanh * Lanes.load(v.baseAddress! + j, lanes)
-                                            j += 16
-                                        }
-                                        scores[time] = score.sum()
+                                        scores[time] = AttentionRows.score(query: q.baseAddress! + row * a, key: kp.baseAddress! + offset,
+                                                                           v: v.baseAddress!, tanh: u.baseAddress! + offset, width: a)
                                     }
                                     let top = VectorMath.max(scores, count: n)
                                     let total = VectorMath.expShiftedSum(scores, scores, count: n, shift: top)
                                     VectorMath.scale(scores, count: n, by: 1 / total)
                                     for time in 0..<n {
                                         let weight = scores[time]
-                                        let key = keys.baseAddress! + (row * t + time) * k, target = out + row * k
-                                        var j = 0
-                                        while j < k {
-                                            let lanes = Swift.min(16, k - j)
-                                            Lanes.store(Lanes.load(target + j, lanes) + weight * Lanes.load(key + j, lanes),
-                                                          target + j, lanes)
-                                            j += 16
-                                        }
+                                        AttentionRows.add(keys.baseAddress! + (row * t + time) * k, times: weight, into: out + row * k, count: k)
                                     }
                                 }
                             }
@@ -174,7 +159,8 @@ public func additiveAttention(
     let result = Variable.result(context, parents: [query, projectedKeys, scoreWeight, keys]) { g in
         var dQuery = Kernels.make([b, a]) { _, _ in }
         var dScore = Kernels.make([1, a]) { _, _ in }
-        var dAlpha = [Float](repeating: 0, count: t)
+        let dAlpha = UnsafeMutablePointer<Float>.allocate(capacity: Swift.max(1, t))   // ∂L/∂α of one row
+        defer { dAlpha.deallocate() }
         Profiler.measure(.elementwise) {
             g.withUnsafeBufferPointer { g in
                 alpha.withUnsafeBufferPointer { alpha in
@@ -190,7 +176,7 @@ public func additiveAttention(
                                                     var weighted: Float = 0
                                                     for time in 0..<n {
                                                         let key = keyValues.baseAddress! + (row * t + time) * k
-                                                        dAlpha[time] = Kernels.dot(dc, key, count: k)
+                                                        dAlpha[time] = AttentionRows.dot(dc, key, count: k)
                                                         weighted += alpha[row * t + time] * dAlpha[time]
                                                     }
                                                     for time in 0..<n {
@@ -198,28 +184,11 @@ public func additiveAttention(
                                                         let ds = weight * (dAlpha[time] - weighted)
                                                         let offset = (row * t + time) * a
                                                         if let dKeys {
-                                                            let target = dKeys + (row * t + time) * k
-                                                            var j = 0
-                                                            while j < k {
-                                                                let lanes = Swift.min(16, k - j)
-                                                                Lanes.store(Lanes.load(target + j, lanes) + weight * Lanes.load(dc + j, lanes),
-                                                                              target + j, lanes)
-                                                                j += 16
-                                                            }
+                                                            AttentionRows.add(dc, times: weight, into: dKeys + (row * t + time) * k, count: k)
                                                         }
-                                                        var j = 0
-                                                        while j < a {
-                                                            let lanes = Swift.min(16, a - j)
-                                                            let ut = Lanes.load(u.baseAddress! + offset + j, lanes)
-                                                            Lanes.store(Lanes.load(dv.baseAddress! + j, lanes) + ds * ut, dv.baseAddress! + j, lanes)
-                                                            let dPre = ds * Lanes.load(v.baseAddress! + j, lanes) * (1 - ut * ut)
-                                                            Lanes.store(Lanes.load(dq.baseAddress! + row * a + j, lanes) + dPre,
-                                                                          dq.baseAddress! + row * a + j, lanes)
-                                                            if let dkp {
-                                                                Lanes.store(Lanes.load(dkp + offset + j, lanes) + dPre, dkp + offset + j, lanes)
-                                                            }
-                                                            j += 16
-                                                        }
+                                                        AttentionRows.scoreBackward(ds, tanh: u.baseAddress! + offset, v: v.baseAddress!,
+                                                                                    dv: dv.baseAddress!, dQuery: dq.baseAddress! + row * a,
+                                                                                    dKey: dkp.map { $0 + offset }, width: a)
                                                     }
                                                 }
                                             }
@@ -236,6 +205,100 @@ public func additiveAttention(
         scoreWeight.accumulate(dScore)
     }
     return (result, weights)
+}
+
+/// The row loops of `additiveAttention`, sixteen lanes at a time: full vectors, then the tail.
+///
+/// NOTE: written with the full-width `Vector.load(_:)` in the main loops: the variant with a lane
+/// count was left as an out-of-line call here (seen with objdump), which cost more than the maths.
+enum AttentionRows {
+    /// u = tanh(q + k') into `tanh`, returns vᵀ u.
+    @inline(__always)
+    static func score(query: UnsafePointer<Float>, key: UnsafePointer<Float>, v: UnsafePointer<Float>,
+                      tanh: UnsafeMutablePointer<Float>, width: Int) -> Float {
+        var score = SIMD16<Float>()
+        var j = 0
+        while j + 16 <= width {
+            let u = VectorMath.tanh(Vector.load(query + j) + Vector.load(key + j))
+            Vector.store(u, tanh + j)
+            score += u * Vector.load(v + j)
+            j += 16
+        }
+        var total = score.sum()
+        while j < width {
+            let u = Foundation.tanh(query[j] + key[j])
+            tanh[j] = u
+            total += u * v[j]
+            j += 1
+        }
+        return total
+    }
+
+    /// target += weight · x.
+    @inline(__always)
+    static func add(_ x: UnsafePointer<Float>, times weight: Float, into target: UnsafeMutablePointer<Float>, count: Int) {
+        var j = 0
+        while j + 16 <= count {
+            Vector.store(Vector.load(target + j) + weight * Vector.load(x + j), target + j)
+            j += 16
+        }
+        while j < count {
+            target[j] += weight * x[j]
+            j += 1
+        }
+    }
+
+    /// Σ a b.
+    @inline(__always)
+    static func dot(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, count: Int) -> Float {
+        var sum = SIMD16<Float>()
+        var j = 0
+        while j + 16 <= count {
+            sum += Vector.load(a + j) * Vector.load(b + j)
+            j += 16
+        }
+        var total = sum.sum()
+        while j < count {
+            total += a[j] * b[j]
+            j += 1
+        }
+        return total
+    }
+
+    /// From ∂L/∂s for one key: ∂L/∂v += ds · u, and ∂L/∂(q + k') = ds · v ⊙ (1 − u²) added to
+    /// ∂L/∂q and (when kept) ∂L/∂k'.
+    @inline(__always)
+    static func scoreBackward(_ ds: Float, tanh: UnsafePointer<Float>, v: UnsafePointer<Float>, dv: UnsafeMutablePointer<Float>,
+                              dQuery: UnsafeMutablePointer<Float>, dKey: UnsafeMutablePointer<Float>?, width: Int) {
+        var j = 0
+        while j + 16 <= width {
+            let u = Vector.load(tanh + j)
+            Vector.store(Vector.load(dv + j) + ds * u, dv + j)
+            let dPre = ds * Vector.load(v + j) * (1 - u * u)
+            Vector.store(Vector.load(dQuery + j) + dPre, dQuery + j)
+            if let dKey { Vector.store(Vector.load(dKey + j) + dPre, dKey + j) }
+            j += 16
+        }
+        while j < width {
+            let u = tanh[j]
+            dv[j] += ds * u
+            let dPre = ds * v[j] * (1 - u * u)
+            dQuery[j] += dPre
+            if let dKey { dKey[j] += dPre }
+            j += 1
+        }
+    }
+}
+
+/// Sixteen floats at a time, inlined in this file.
+private enum Vector {
+    @_transparent
+    static func load(_ p: UnsafePointer<Float>) -> SIMD16<Float> { UnsafeRawPointer(p).loadUnaligned(as: SIMD16<Float>.self) }
+
+    @_transparent
+    static func store(_ v: SIMD16<Float>, _ p: UnsafeMutablePointer<Float>) {
+        UnsafeMutableRawPointer(p).storeBytes(of: v, as: SIMD16<Float>.self)
+    }
 }
 
 extension Variable {

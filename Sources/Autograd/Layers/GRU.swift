@@ -398,9 +398,13 @@ struct GRUGates {
     }
 }
 
-/// Loads and stores of up to sixteen lanes for the fused ops, forced inline (`@_transparent`):
-/// the full-width case is one unaligned vector access, a row's tail goes lane by lane.
-enum Lanes {
+/// Loads and stores of up to sixteen lanes for the fused GRU ops: the full-width case is one
+/// unaligned vector access, a row's tail goes lane by lane.
+///
+/// NOTE: private to this file on purpose. A debug build compiles files one by one, and there a
+/// helper from another file — even `@inline(__always)` or `@_transparent`, such as
+/// `Kernels.load` — stays an out-of-line call (objdump shows it), costing more than the maths.
+private enum Lanes {
     @_transparent
     static func load(_ p: UnsafePointer<Float>, _ lanes: Int) -> SIMD16<Float> {
         if lanes == 16 { return UnsafeRawPointer(p).loadUnaligned(as: SIMD16<Float>.self) }
