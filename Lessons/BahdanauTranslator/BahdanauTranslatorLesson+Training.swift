@@ -77,12 +77,12 @@ extension BahdanauTranslatorLesson {
         let key = cacheKey(configuration, corpus, settings, seed: context.seed)
         let file = "\(architecture.fileName).safetensors"
         let path = context.pathInOutput(file)
-        var initial = context.generator(for: "weights.\(architecture.rawValue)")
+        // Every replica starts from the same draw; `ReplicatedTrainer` then shares the first one's weights.
+        let initial = context.generator(for: "weights.\(architecture.rawValue)")
         let replicas = (0..<Settings.replicas).map { _ in
             var generator = initial
             return Translator(configuration, generator: &generator)
         }
-        _ = initial.next()
         let model = replicas[0]
         if !settings.retrain, let cached = try? loadCheckpointMetadata(path), cached["configuration"] == key,
            let history = LossHistory(architecture, metadata: cached) {

@@ -41,7 +41,6 @@ func translateGreedily(_ model: Translator, _ sources: [[Int]]) throws -> [Trans
         var results = sources.map { _ in Translation(tokens: [], attention: [], logProbability: 0, finished: false) }
         var open = Set(sources.indices)
         let limit = sources.map { maximumTranslationLength(sourceLength: $0.count) }
-        var time = 0
         while !open.isEmpty {
             let step = try model.step(previous: previous, state: state, memory: memory)
             let logP = try model.logits(step.features).value.logSoftmax()                     // [B, V]
@@ -64,7 +63,6 @@ func translateGreedily(_ model: Translator, _ sources: [[Int]]) throws -> [Trans
                 }
             }
             state = step.state
-            time += 1
         }
         return results
     }
