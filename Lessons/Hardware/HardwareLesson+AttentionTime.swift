@@ -1,0 +1,127 @@
+// Step 6: where standard attention spends its time — QKᵀ, scale + mask, softmax, dropout, PV run as
+// the separate passes the lecture draws, each timed inside real runs, beside each one's FLOPs.
+// N = sequence length, d = head dim; one head, causal mask, dropout p = 0.1.
+
+import Figures
+import Foundation
+import TensorCore
+
+/// Seconds per pass of standard attention at one N.
+struct StageTimings {
+    let n: Int
+    let timings: [AttentionStage: Timing]
+
+    var total: Double { AttentionStage.allCases.reduce(0) { $0 + timings[$1]!.median } }
+}
+
+/// What step 6 measured, N = 512 … max-n.
+struct AttentionBreakdown {
+    let sizes: [Int]
+    let timings: [StageTimings]
+    let headDim: Int
+
+    /// Share of the time (median) in the elementwise passes at each N.
+    func elementwiseTimeShare(_ t: StageTimings) -> Double {
+        AttentionStage.allCases.filter { !$0.isMatrixProduct }.reduce(0) { $0 + t.timings[$1]!.median } / t.total
+    }
+
+    /// Share of the FLOPs in the elementwise passes at N.
+    func elementwiseFlopShare(n: Int) -> Double {
+        let costs = AttentionStage.allCases.map { ($0, $0.cost(queries: n, keys: n, headDim: headDim).flops) }
+        return costs.filter { !$0.0.isMatrixProduct }.reduce(0) { $0 + $1.1 } / costs.reduce(0) { $0 + $1.1 }
+    }
+}
+
+extension HardwareLesson {
+    // MARK: - 6. Where standard attention spends its time
+
+    /// Runs the five passes of `StagedAttention` again and again, timing each one: a warm-up of at
+    /// least one run and `minimumSample` seconds, then `repeats` samples, each the mean of enough
+    /// runs to last `minimumSample` seconds. Every pass in a run starts from what the one before
+    /// left, as in a real forward pass.
+    static func timeStages(n: Int, _ settings: Settings, _ context: LessonContext) throws -> StageTimings {
+        var generator = context.generator(for: "attention.n\(n)")
+        let d = settings.headDim
+        let q = Tensor.randomNormal([n, d], using: &generator), k = Tensor.randomNormal([n, d], using: &generator)
+        let v = Tensor.randomNormal([n, d], using: &generator)
+        let staged = try StagedAttention(q: q, k: k, v: v, causal: true, dropout: settings.dropout, seed: context.seed &+ UInt64(n))
+        let stages = AttentionStage.allCases
+        var start = Stopwatch.now(), runs = 0
+        repeat {
+            for stage in stages { staged.run(stage) }
+            runs += 1
+        } while Stopwatch.now() - start < settings.minimumSample
+        let perRun = (Stopwatch.now() - start) / Double(runs)
+        let runsPerSample = max(1, Int((settings.minimumSample / perRun).rounded(.up)))
+        var samples = [AttentionStage: [Double]]()
+        for _ in 0..<settings.repeats {
+            var sums = [AttentionStage: Double]()
+            for _ in 0..<runsPerSample {
+                for stage in stages {
+                    start = Stopwatch.now()
+                    staged.run(stage)
+                    sums[stage, default: 0] += Stopwatch.now() - start
+                }
+            }
+            for stage in stages { samples[stage, default: []].append(sums[stage]! / Double(runsPerSample)) }
+        }
+        return StageTimings(n: n, timings: samples.mapValues { Timing(samples: $0) })
+    }
+
+    static func breakDownAttentionTime(_ measured: [Int: StageTimings], _ settings: Settings,
+                                       _ context: LessonContext) throws -> AttentionBreakdown {
+        context.section("Where standard attention spends its time")
+        context.say("""
+            The lecture: in standard attention, "masking, softmax and dropout take the bulk of the \
+            time, matrix multiplication the bulk of the FLOPs". Here are the five passes of one \
+            head (d = \(settings.headDim), causal mask, dropout p = \(format(settings.dropout, 1))), each run \
+            over memory as PyTorch's eager attention runs them: S = QKᵀ; S ← S/√d with −∞ above the \
+            diagonal; P = softmax(S); P ← dropout(P); O = PV. Each pass is timed inside real runs \
+            of all five.
+            """)
+        let d = settings.headDim
+        var all: [StageTimings] = []
+        for n in settings.attentionSizes {
+            all.append(try measured[n] ?? timeStages(n: n, settings, context))
+        }
+        let breakdown = AttentionBreakdown(sizes: settings.attentionSizes, timings: all, headDim: d)
+
+        var table = Table(
+            title: "Standard attention pass by pass, one head, d = \(d): time median (fastest–slowest) and share, FLOPs and share",
+            columns: ["N", "pass", "time (ms)", "share of time", "FLOPs", "share of FLOPs", "GFLOP/s", "GB/s (bytes it must move)"],
+            alignments: [.right, .left, .right, .right, .right, .right, .right, .right])
+        for t in all {
+            let costs = AttentionStage.allCases.map { $0.cost(queries: t.n, keys: t.n, headDim: d) }
+            let totalFlops = costs.reduce(0) { $0 + $1.flops }
+            for (stage, cost) in zip(AttentionStage.allCases, costs) {
+                let timing = t.timings[stage]!
+                try table.append([
+                    "\(t.n)", stage.rawValue, timing.millisecondsText, format(100 * timing.median / t.total, 1) + "%",
+                    scientific(Float(cost.flops)), format(100 * cost.flops / totalFlops, 1) + "%",
+                    significant(cost.flops / timing.median / 1e9), significant(cost.bytes / timing.median / 1e9),
+                ])
+            }
+        }
+        try context.show(table, as: "attention-stages", printedRows: 40)
+        try chartAttentionTime(breakdown, context)
+        return breakdown
+    }
+
+    /// `attention-time.npy` ([sizes, 5] ms) and `attention-shares.npy` ([2·sizes, 5] percent:
+    /// time share, then FLOP share, for each N), and their charts.
+    static func chartAttentionTime(_ breakdown: AttentionBreakdown, _ context: LessonContext) throws {
+        let stages = AttentionStage.allCases
+        let milliseconds = breakdown.timings.flatMap { t in stages.map { Float(t.timings[$0]!.median * 1e3) } }
+        let timeData = try Tensor(shape: [breakdown.sizes.count, stages.count], scalars: milliseconds)
+        var shares: [Float] = []
+        for t in breakdown.timings {
+            shares += stages.map { Float(100 * t.timings[$0]!.median / t.total) }
+            let flops = stages.map { $0.cost(queries: t.n, keys: t.n, headDim: breakdown.headDim).flops }
+            let total = flops.reduce(0, +)
+            shares += flops.map { Float(100 * $0 / total) }
+        }
+        let shareData = try Tensor(shape: [2 * breakdown.sizes.count, stages.count], scalars: shares)
+        try context.save(timeData, as: "attention-time")
+        try context.save(shareData, as: "attention-shares")
+    }
+}
