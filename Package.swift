@@ -77,7 +77,7 @@ let package = Package(
         .testTarget(name: "TensorCoreTests", dependencies: ["TensorCore", "TestSupport"], exclude: ["References"]),
         .testTarget(name: "AutogradTests", dependencies: ["Autograd", "TensorCore", "TestSupport"], exclude: ["References"]),
         .testTarget(name: "FiguresTests", dependencies: ["Figures", "CPNG"]),
-        .testTarget(name: "LessonsTests", dependencies: ["Lessons", "TensorCore", "TestSupport"]),
+        .testTarget(name: "LessonsTests", dependencies: ["Lessons", "TensorCore", "TestSupport"], exclude: ["References"]),
         .testTarget(name: "LessonCommandTests", dependencies: ["lesson", "TensorCore", "TestSupport"]),
     ]
 )

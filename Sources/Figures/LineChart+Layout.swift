@@ -57,7 +57,7 @@ extension LineChart {
     /// The series with invalid points removed, or an error saying what cannot be drawn.
     func prepareSeries() throws -> [PreparedSeries] {
         let name = title.isEmpty ? "line chart" : "line chart \"\(title)\""
-        guard !series.isEmpty else { throw FigureError("\(name): no series to plot") }
+        guard !series.isEmpty || !annotations.isEmpty else { throw FigureError("\(name): no series to plot") }
         guard width >= 300, height >= 200 else { throw FigureError("\(name): \(width)×\(height) pixels is too small; use at least 300×200") }
         for range in [xRange, yRange].compactMap({ $0 }) where !(range.lowerBound < range.upperBound) || !range.lowerBound.isFinite || !range.upperBound.isFinite {
             throw FigureError("\(name): axis range \(range) is empty or not finite")
@@ -89,10 +89,12 @@ extension LineChart {
                 }
             }
             runs.removeAll { $0.isEmpty }
+            // A scatter without a symbol would be invisible: give it circles.
+            let symbol = s.style == .none && s.symbol == .none ? .circle : s.symbol
             prepared.append(PreparedSeries(name: s.name, color: s.color ?? Color.series(i), style: s.style,
-                                           symbol: s.symbol, runs: runs))
+                                           symbol: symbol, runs: runs))
         }
-        guard prepared.contains(where: { !$0.runs.isEmpty }) else {
+        guard prepared.contains(where: { !$0.runs.isEmpty }) || !annotationPoints().isEmpty else {
             if skippedNonPositive {
                 let axes = [xScale == .log ? "x" : nil, yScale == .log ? "y" : nil].compactMap { $0 }.joined(separator: " and ")
                 throw FigureError("\(name): nothing to plot on a log \(axes) axis: it shows positive values only, and there are none")
@@ -100,6 +102,13 @@ extension LineChart {
             throw FigureError("\(name): nothing to plot: every value is NaN or infinite")
         }
         return prepared
+    }
+
+    /// The annotations that can be drawn on these axes: finite, and positive on a log axis.
+    func annotationPoints() -> [Annotation] {
+        annotations.filter { a in
+            a.x.isFinite && a.y.isFinite && (xScale == .linear || a.x > 0) && (yScale == .linear || a.y > 0)
+        }
     }
 
     /// The values an axis shows: the fixed range, or the data's extent with a little room.
@@ -123,7 +132,7 @@ extension LineChart {
     /// Places the plot area: title on top, tick labels and axis titles measured so that they
     /// fit beside it, the legend (when outside) on the right.
     func layout(_ data: [PreparedSeries], legendOutside: Bool) throws -> ChartLayout {
-        let points = data.flatMap { $0.runs.flatMap { $0 } }
+        let points = data.flatMap { $0.runs.flatMap { $0 } } + annotationPoints().map { (x: $0.x, y: $0.y) }
         let (xLow, xHigh) = limits(points.map(\.x), fixed: xRange, scale: xScale, padding: 0.02)
         let (yLow, yHigh) = limits(points.map(\.y), fixed: yRange, scale: yScale, padding: 0.05)
         let margin = FigureStyle.margin

@@ -1,26 +1,40 @@
-// The legend of a line chart: its size, the corner where it hides no data, and drawing it.
+// The legend of a chart: its size, the corner where it hides no data, and drawing it.
+// Line charts and bar charts share it; only the sample drawn beside each name differs.
 
-extension LineChart {
-    private var legendSampleLength: Int { 40 }
-    private var legendPadding: Int { 12 }
-
-    /// The legend's size: a line sample and the name for each named series.
-    func legendSize(_ data: [PreparedSeries]) throws -> (width: Int, height: Int) {
-        let named = data.filter { !$0.name.isEmpty }
-        let nameWidth = try named.map { try Canvas.measureText($0.name, size: FigureStyle.legendSize).width }.max() ?? 0
-        let row = try legendRowHeight()
-        return (legendPadding + legendSampleLength + 10 + nameWidth + legendPadding, 8 + named.count * row + 8)
+/// One row of a legend: a sample of how the data is drawn, and its name.
+struct LegendEntry {
+    enum Sample {
+        /// A stretch of line with its dash pattern and point symbol.
+        case line(Series.Style, Series.Symbol)
+        /// A filled square, as for a bar.
+        case swatch
     }
 
-    private func legendRowHeight() throws -> Int {
+    var name: String
+    var color: Color
+    var sample: Sample
+}
+
+/// Measuring, placing and drawing a legend box.
+enum Legend {
+    static let sampleLength = 40
+    static let padding = 12
+
+    static func rowHeight() throws -> Int {
         try Canvas.measureText("Ag", size: FigureStyle.legendSize).height + 6
     }
 
-    /// The first plot corner (top right, top left, bottom right, bottom left) where the legend
-    /// covers no data and no marker label; nil if every corner would hide something.
-    func freeCorner(_ data: [PreparedSeries], layout: ChartLayout, avoiding obstacles: [PixelRect]) throws -> PixelRect? {
-        let (w, h) = try legendSize(data)
-        let plot = layout.plot
+    /// The legend's size: a sample and the name for each entry.
+    static func size(_ entries: [LegendEntry]) throws -> (width: Int, height: Int) {
+        let nameWidth = try entries.map { try Canvas.measureText($0.name, size: FigureStyle.legendSize).width }.max() ?? 0
+        return (padding + sampleLength + 10 + nameWidth + padding, 8 + entries.count * (try rowHeight()) + 8)
+    }
+
+    /// The first plot corner (top right, top left, bottom right, bottom left) where a legend of
+    /// `size` covers none of the `samples` (data points in canvas pixels) and no obstacle; nil
+    /// if every corner would hide something.
+    static func freeCorner(size: (width: Int, height: Int), plot: PixelRect, samples: [Point], avoiding obstacles: [PixelRect]) -> PixelRect? {
+        let (w, h) = size
         let inset = 10
         guard w + 2 * inset <= plot.width, h + 2 * inset <= plot.height else { return nil }
         let corners = [
@@ -29,12 +43,65 @@ extension LineChart {
             PixelRect(x: plot.right - inset - w, y: plot.bottom - inset - h, width: w, height: h),
             PixelRect(x: plot.x + inset, y: plot.bottom - inset - h, width: w, height: h),
         ]
-        // Sample every line every 2 pixels; a corner is free if no sample falls in it.
+        return corners.first { corner in
+            let grown = PixelRect(x: corner.x - 6, y: corner.y - 6, width: corner.width + 12, height: corner.height + 12)
+            let hidesData = samples.contains { p in
+                p.x >= Double(grown.x) && p.x < Double(grown.right) && p.y >= Double(grown.y) && p.y < Double(grown.bottom)
+            }
+            return !hidesData && !obstacles.contains { $0.intersects(grown) }
+        }
+    }
+
+    /// Draws the legend box: a sample and the name per entry.
+    static func draw(_ entries: [LegendEntry], in box: PixelRect, on canvas: inout Canvas) throws {
+        canvas.fillRect(x: box.x, y: box.y, width: box.width, height: box.height, color: Color.white.withAlpha(235))
+        canvas.strokeRect(x: box.x, y: box.y, width: box.width, height: box.height, color: Color(r: 210, g: 210, b: 210))
+        let row = try rowHeight()
+        for (i, entry) in entries.enumerated() {
+            let centerY = Double(box.y + 8 + i * row) + Double(row) / 2
+            let x0 = Double(box.x + padding), x1 = x0 + Double(sampleLength)
+            switch entry.sample {
+            case .line(let style, let symbol):
+                if style != .none {
+                    canvas.strokePolyline([Point(x: x0, y: centerY), Point(x: x1, y: centerY)], color: entry.color, width: 2.5,
+                                          dash: LineChart.dashPattern(style, width: 2.5), clip: box)
+                }
+                canvas.drawSymbol(symbol, at: Point(x: (x0 + x1) / 2, y: centerY), color: entry.color)
+            case .swatch:
+                let side = row - 8
+                canvas.fillRect(x: Int(x0) + (sampleLength - side) / 2, y: Int(centerY) - side / 2, width: side, height: side, color: entry.color)
+            }
+            try canvas.drawText(entry.name, x: x1 + 10, y: centerY, size: FigureStyle.legendSize, color: FigureStyle.text, anchor: .left)
+        }
+    }
+}
+
+extension LineChart {
+    /// The legend rows: every named series.
+    func legendEntries(_ data: [PreparedSeries]) -> [LegendEntry] {
+        data.filter { !$0.name.isEmpty }.map { LegendEntry(name: $0.name, color: $0.color, sample: .line($0.style, $0.symbol)) }
+    }
+
+    /// The legend's size: a line sample and the name for each named series.
+    func legendSize(_ data: [PreparedSeries]) throws -> (width: Int, height: Int) {
+        try Legend.size(legendEntries(data))
+    }
+
+    /// The first plot corner where the legend covers no line, no annotation and no obstacle
+    /// (marker and annotation labels); nil if every corner would hide something.
+    func freeCorner(_ data: [PreparedSeries], layout: ChartLayout, avoiding obstacles: [PixelRect]) throws -> PixelRect? {
+        Legend.freeCorner(size: try legendSize(data), plot: layout.plot, samples: lineSamples(data, layout), avoiding: obstacles)
+    }
+
+    /// Points along every line, 2 pixels apart, and every data point, in canvas pixels: what a
+    /// legend or a label should not hide.
+    func lineSamples(_ data: [PreparedSeries], _ layout: ChartLayout) -> [Point] {
         var samples: [Point] = []
         for s in data {
             for run in s.runs {
                 let points = run.map { Point(x: layout.x.pixel($0.x), y: layout.y.pixel($0.y)) }
                 samples.append(contentsOf: points)
+                guard s.style != .none else { continue }
                 for (a, b) in zip(points, points.dropFirst()) {
                     let length = ((b.x - a.x) * (b.x - a.x) + (b.y - a.y) * (b.y - a.y)).squareRoot()
                     let steps = min(Int(length / 2), 4000)
@@ -46,27 +113,6 @@ extension LineChart {
                 }
             }
         }
-        return corners.first { corner in
-            let grown = PixelRect(x: corner.x - 6, y: corner.y - 6, width: corner.width + 12, height: corner.height + 12)
-            let hidesData = samples.contains { p in
-                p.x >= Double(grown.x) && p.x < Double(grown.right) && p.y >= Double(grown.y) && p.y < Double(grown.bottom)
-            }
-            return !hidesData && !obstacles.contains { $0.intersects(grown) }
-        }
-    }
-
-    /// Draws the legend box: a line sample (with its dash and symbol) and the name per series.
-    func drawLegend(_ data: [PreparedSeries], in box: PixelRect, on canvas: inout Canvas) throws {
-        canvas.fillRect(x: box.x, y: box.y, width: box.width, height: box.height, color: Color.white.withAlpha(235))
-        canvas.strokeRect(x: box.x, y: box.y, width: box.width, height: box.height, color: Color(r: 210, g: 210, b: 210))
-        let row = try legendRowHeight()
-        for (i, s) in data.filter({ !$0.name.isEmpty }).enumerated() {
-            let centerY = Double(box.y + 8 + i * row) + Double(row) / 2
-            let x0 = Double(box.x + legendPadding), x1 = x0 + Double(legendSampleLength)
-            canvas.strokePolyline([Point(x: x0, y: centerY), Point(x: x1, y: centerY)], color: s.color, width: 2.5,
-                                  dash: dashPattern(s.style, width: 2.5), clip: box)
-            canvas.drawSymbol(s.symbol, at: Point(x: (x0 + x1) / 2, y: centerY), color: s.color)
-            try canvas.drawText(s.name, x: x1 + 10, y: centerY, size: FigureStyle.legendSize, color: FigureStyle.text, anchor: .left)
-        }
+        return samples
     }
 }

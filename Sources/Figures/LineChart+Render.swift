@@ -9,18 +9,24 @@ extension LineChart {
     public func render() throws -> Canvas {
         let data = try prepareSeries()
         var layout = try self.layout(data, legendOutside: legend == .outside)
+        var labels = try markerLabels(layout)
+        var notes = try placeAnnotations(data, layout, avoiding: labels.map(\.rect))
         var legendBox: PixelRect?
-        let labels = try markerLabels(layout)
-        if legend != .hidden, data.contains(where: { !$0.name.isEmpty }) {
-            if !layout.legendOutside, let corner = try freeCorner(data, layout: layout, avoiding: labels.map(\.rect)) {
+        let entries = legendEntries(data)
+        if legend != .hidden, !entries.isEmpty {
+            let obstacles = labels.map(\.rect) + notes.flatMap { [$0.rect, $0.dotRect] }
+            if !layout.legendOutside, let corner = try freeCorner(data, layout: layout, avoiding: obstacles) {
                 legendBox = corner
             } else {
-                if !layout.legendOutside { layout = try self.layout(data, legendOutside: true) }
-                let size = try legendSize(data)
+                if !layout.legendOutside {
+                    layout = try self.layout(data, legendOutside: true)
+                    labels = try markerLabels(layout)
+                    notes = try placeAnnotations(data, layout, avoiding: labels.map(\.rect))
+                }
+                let size = try Legend.size(entries)
                 legendBox = PixelRect(x: layout.plot.right + 20, y: layout.plot.y, width: size.width, height: size.height)
             }
         }
-        let markerText = layout.legendOutside ? try markerLabels(layout) : labels
 
         var canvas = Canvas(width: width, height: height)
         let plot = layout.plot
@@ -30,27 +36,23 @@ extension LineChart {
             canvas.strokePolyline([Point(x: px, y: Double(plot.y)), Point(x: px, y: Double(plot.bottom))],
                                   color: marker.color, width: 1.5, dash: [6, 4], clip: plot)
         }
+        canvas.drawAnnotationDots(notes)
         for s in data { drawSeries(s, on: &canvas, layout) }
-        for (text, rect, color) in markerText {
+        for (text, rect, color) in labels {
             canvas.fillRect(x: rect.x - 3, y: rect.y - 1, width: rect.width + 6, height: rect.height + 2, color: Color.white.withAlpha(210))
             try canvas.drawText(text, x: Double(rect.x), y: Double(rect.y), size: FigureStyle.annotationSize, color: color, anchor: .topLeft)
         }
-        try drawAxes(on: &canvas, layout)
-        if let legendBox { try drawLegend(data, in: legendBox, on: &canvas) }
+        try canvas.drawAnnotationTexts(notes)
+        try canvas.drawChartAxes(plot: plot, yAxis: layout.y, yTicks: layout.yTicks)
+        try drawXTicks(on: &canvas, layout)
+        if let legendBox { try Legend.draw(entries, in: legendBox, on: &canvas) }
 
         try canvas.drawTitle(title, centerX: Double(plot.x + plot.right) / 2, top: FigureStyle.margin)
-        if !xLabel.isEmpty {
-            try canvas.drawText(xLabel, x: Double(plot.x + plot.right) / 2, y: Double(height - FigureStyle.margin),
-                                size: FigureStyle.axisTitleSize, color: FigureStyle.text, anchor: .bottom)
-        }
-        if !yLabel.isEmpty {
-            try canvas.drawText(yLabel, x: Double(FigureStyle.margin), y: Double(plot.y + plot.bottom) / 2,
-                                size: FigureStyle.axisTitleSize, color: FigureStyle.text, anchor: .top, rotated: .vertical)
-        }
+        try canvas.drawAxisTitles(xLabel: xLabel, yLabel: yLabel, plot: plot)
         return canvas
     }
 
-    private func isInside(_ value: Double, _ axis: ChartAxis) -> Bool {
+    func isInside(_ value: Double, _ axis: ChartAxis) -> Bool {
         value.isFinite && value >= min(axis.low, axis.high) && value <= max(axis.low, axis.high) && (axis.scale == .linear || value > 0)
     }
 
@@ -63,17 +65,11 @@ extension LineChart {
             guard column >= plot.x, column < plot.right else { continue }
             canvas.fillRect(x: column, y: plot.y, width: 1, height: plot.height, color: tick.label == nil ? FigureStyle.minorGrid : FigureStyle.grid)
         }
-        for tick in layout.yTicks {
-            let row = Int(layout.y.pixel(tick.value))
-            guard row >= plot.y, row < plot.bottom else { continue }
-            canvas.fillRect(x: plot.x, y: row, width: plot.width, height: 1, color: tick.label == nil ? FigureStyle.minorGrid : FigureStyle.grid)
-        }
+        canvas.drawHorizontalGrid(plot: plot, yAxis: layout.y, yTicks: layout.yTicks)
     }
 
-    private func drawAxes(on canvas: inout Canvas, _ layout: ChartLayout) throws {
+    private func drawXTicks(on canvas: inout Canvas, _ layout: ChartLayout) throws {
         let plot = layout.plot
-        canvas.fillRect(x: plot.x - 1, y: plot.y, width: 1, height: plot.height + 1, color: FigureStyle.axis)
-        canvas.fillRect(x: plot.x - 1, y: plot.bottom, width: plot.width + 1, height: 1, color: FigureStyle.axis)
         for tick in layout.xTicks {
             let column = Int(layout.x.pixel(tick.value))
             guard column >= plot.x - 1, column <= plot.right else { continue }
@@ -84,28 +80,21 @@ extension LineChart {
                                     size: FigureStyle.tickSize, color: FigureStyle.text, anchor: .top)
             }
         }
-        for tick in layout.yTicks {
-            let row = Int(layout.y.pixel(tick.value))
-            guard row >= plot.y, row <= plot.bottom else { continue }
-            let length = tick.label == nil ? FigureStyle.tickLength / 2 : FigureStyle.tickLength
-            canvas.fillRect(x: plot.x - 1 - length, y: row, width: length, height: 1, color: FigureStyle.axis)
-            if let label = tick.label {
-                try canvas.drawText(label, x: Double(plot.x - FigureStyle.tickLength - 6), y: Double(row) + 0.5,
-                                    size: FigureStyle.tickSize, color: FigureStyle.text, anchor: .right)
-            }
-        }
     }
 
     private func drawSeries(_ s: PreparedSeries, on canvas: inout Canvas, _ layout: ChartLayout) {
         let lineWidth = 2.5
-        for run in s.runs {
-            let points = run.map { Point(x: layout.x.pixel($0.x), y: layout.y.pixel($0.y)) }
-            canvas.strokePolyline(points, color: s.color, width: lineWidth, dash: dashPattern(s.style, width: lineWidth), clip: layout.plot)
+        if s.style != .none {
+            for run in s.runs {
+                let points = run.map { Point(x: layout.x.pixel($0.x), y: layout.y.pixel($0.y)) }
+                canvas.strokePolyline(points, color: s.color, width: lineWidth, dash: Self.dashPattern(s.style, width: lineWidth), clip: layout.plot)
+            }
         }
         guard s.symbol != .none else { return }
-        // NOTE: at most ~30 symbols per series; more would merge into a thick smudge.
+        // NOTE: on a line, at most ~30 symbols per series; more would merge into a thick smudge.
+        // A scatter (no line) shows every point: the symbols are the data.
         let all = s.runs.flatMap { $0 }
-        let every = max(1, (all.count + 29) / 30)
+        let every = s.style == .none ? 1 : max(1, (all.count + 29) / 30)
         for (i, point) in all.enumerated() where i % every == 0 {
             let center = Point(x: layout.x.pixel(point.x), y: layout.y.pixel(point.y))
             let plot = layout.plot
@@ -114,9 +103,9 @@ extension LineChart {
         }
     }
 
-    func dashPattern(_ style: Series.Style, width: Double) -> [Double] {
+    static func dashPattern(_ style: Series.Style, width: Double) -> [Double] {
         switch style {
-        case .solid: []
+        case .solid, .none: []
         case .dashed: [3.2 * width, 2.2 * width]
         case .dotted: [0, 2.2 * width]
         }
@@ -146,6 +135,137 @@ extension LineChart {
             if let chosen { placed.append((marker.label, chosen, marker.color)) }
         }
         return placed
+    }
+}
+
+// MARK: - Annotations
+
+/// An annotation as it will be drawn: its dot, and where its text goes.
+struct PlacedAnnotation {
+    var text: String
+    var color: Color
+    var dot: Point
+    /// The text box; empty (zero width) for an annotation without text.
+    var rect: PixelRect
+    var dotRect: PixelRect { PixelRect(x: Int(dot.x) - 4, y: Int(dot.y) - 4, width: 9, height: 9) }
+}
+
+extension LineChart {
+    static let annotationDotRadius = 3.5
+
+    /// Places every annotation's text beside its dot, greedily in the order given: the first of
+    /// a few offsets (right, left, above, below, then rows further up and down) that
+    /// stays inside the plot and overlaps no earlier text, no dot and no `obstacles`, preferring
+    /// among those the one that hides the fewest line samples. If none is free, the offset that
+    /// overlaps least.
+    func placeAnnotations(_ data: [PreparedSeries], _ layout: ChartLayout, avoiding obstacles: [PixelRect]) throws -> [PlacedAnnotation] {
+        let plot = layout.plot
+        let visible = annotationPoints().filter { isInside($0.x, layout.x) && isInside($0.y, layout.y) }
+        let dots = visible.map { Point(x: layout.x.pixel($0.x), y: layout.y.pixel($0.y)) }
+        let samples = visible.isEmpty ? [] : lineSamples(data, layout)
+        var taken = obstacles + dots.map { PixelRect(x: Int($0.x) - 5, y: Int($0.y) - 5, width: 11, height: 11) }
+        var placed: [PlacedAnnotation] = []
+        for (annotation, dot) in zip(visible, dots) {
+            let color = annotation.color ?? FigureStyle.text
+            guard !annotation.text.isEmpty else {
+                placed.append(PlacedAnnotation(text: "", color: color, dot: dot, rect: PixelRect(x: Int(dot.x), y: Int(dot.y), width: 0, height: 0)))
+                continue
+            }
+            let (w, h) = try Canvas.measureText(annotation.text, size: FigureStyle.annotationSize)
+            let (px, py) = (Int(dot.x.rounded()), Int(dot.y.rounded()))
+            // Beside the dot (on its row, then rows further up and down), above, below, and further out.
+            let row = { (k: Int) in py - h / 2 + k * (h + 2) }
+            let gap = 7
+            let corners = [(px + gap, row(0)), (px - gap - w, row(0)), (px - w / 2, py - gap - h), (px - w / 2, py + gap),
+                           (px + gap, row(-1)), (px + gap, row(1)), (px - gap - w, row(-1)), (px - gap - w, row(1)),
+                           (px + gap, row(-2)), (px + gap, row(2)), (px - gap - w, row(-2)), (px - gap - w, row(2)),
+                           (px - w / 2, py - gap - 2 * h - 2), (px - w / 2, py + gap + h + 2),
+                           (px + 3 * gap, row(-3)), (px + 3 * gap, row(3)), (px - 3 * gap - w, row(-3)), (px - 3 * gap - w, row(3))]
+            let candidates = corners.map { PixelRect(x: $0.0, y: $0.1, width: w, height: h) }
+            // Score: overlap with taken boxes and the area outside the plot first, hidden line samples second.
+            func score(_ rect: PixelRect) -> (Int, Int) {
+                let grown = PixelRect(x: rect.x - 2, y: rect.y - 1, width: rect.width + 4, height: rect.height + 2)
+                let overlap = taken.reduce(0) { total, box in
+                    let common = box.intersection(grown)
+                    return total + common.width * common.height
+                }
+                let inside = grown.intersection(PixelRect(x: plot.x + 2, y: plot.y + 2, width: plot.width - 4, height: plot.height - 4))
+                let outside = grown.width * grown.height - inside.width * inside.height
+                let hidden = samples.count { p in
+                    p.x >= Double(grown.x) && p.x < Double(grown.right) && p.y >= Double(grown.y) && p.y < Double(grown.bottom)
+                }
+                return (overlap + 4 * outside, hidden)
+            }
+            let scores = candidates.map(score)
+            let best = scores.indices.min { scores[$0] < scores[$1] }!
+            let rect = candidates[best]
+            taken.append(rect)
+            placed.append(PlacedAnnotation(text: annotation.text, color: color, dot: dot, rect: rect))
+        }
+        return placed
+    }
+
+}
+
+extension Canvas {
+    /// The annotation dots, drawn under the series: a symbol of a series at the same point (a
+    /// scatter of the measured points) stays visible on top.
+    mutating func drawAnnotationDots(_ notes: [PlacedAnnotation]) {
+        for note in notes {
+            fillCircle(center: note.dot, radius: LineChart.annotationDotRadius + 1.2, color: .white)
+            fillCircle(center: note.dot, radius: LineChart.annotationDotRadius, color: note.color)
+        }
+    }
+
+    /// The annotation texts, drawn over the series on a light backing so that lines behind
+    /// them do not hide them.
+    mutating func drawAnnotationTexts(_ notes: [PlacedAnnotation]) throws {
+        for note in notes where !note.text.isEmpty {
+            let rect = note.rect
+            fillRect(x: rect.x - 2, y: rect.y, width: rect.width + 4, height: rect.height, color: Color.white.withAlpha(200))
+            try drawText(note.text, x: Double(rect.x), y: Double(rect.y), size: FigureStyle.annotationSize, color: note.color, anchor: .topLeft)
+        }
+    }
+}
+
+// MARK: - Axes shared by charts
+
+extension Canvas {
+    /// Horizontal grid lines at the y ticks, lighter at the unlabelled ones.
+    mutating func drawHorizontalGrid(plot: PixelRect, yAxis: ChartAxis, yTicks: [Tick]) {
+        for tick in yTicks {
+            let row = Int(yAxis.pixel(tick.value))
+            guard row >= plot.y, row < plot.bottom else { continue }
+            fillRect(x: plot.x, y: row, width: plot.width, height: 1, color: tick.label == nil ? FigureStyle.minorGrid : FigureStyle.grid)
+        }
+    }
+
+    /// The left and bottom axis lines, and the y ticks with their labels.
+    mutating func drawChartAxes(plot: PixelRect, yAxis: ChartAxis, yTicks: [Tick]) throws {
+        fillRect(x: plot.x - 1, y: plot.y, width: 1, height: plot.height + 1, color: FigureStyle.axis)
+        fillRect(x: plot.x - 1, y: plot.bottom, width: plot.width + 1, height: 1, color: FigureStyle.axis)
+        for tick in yTicks {
+            let row = Int(yAxis.pixel(tick.value))
+            guard row >= plot.y, row <= plot.bottom else { continue }
+            let length = tick.label == nil ? FigureStyle.tickLength / 2 : FigureStyle.tickLength
+            fillRect(x: plot.x - 1 - length, y: row, width: length, height: 1, color: FigureStyle.axis)
+            if let label = tick.label {
+                try drawText(label, x: Double(plot.x - FigureStyle.tickLength - 6), y: Double(row) + 0.5,
+                             size: FigureStyle.tickSize, color: FigureStyle.text, anchor: .right)
+            }
+        }
+    }
+
+    /// The x title centred under the plot at the bottom margin, the y title upright at the left margin.
+    mutating func drawAxisTitles(xLabel: String, yLabel: String, plot: PixelRect) throws {
+        if !xLabel.isEmpty {
+            try drawText(xLabel, x: Double(plot.x + plot.right) / 2, y: Double(height - FigureStyle.margin),
+                         size: FigureStyle.axisTitleSize, color: FigureStyle.text, anchor: .bottom)
+        }
+        if !yLabel.isEmpty {
+            try drawText(yLabel, x: Double(FigureStyle.margin), y: Double(plot.y + plot.bottom) / 2,
+                         size: FigureStyle.axisTitleSize, color: FigureStyle.text, anchor: .top, rotated: .vertical)
+        }
     }
 }
 

@@ -8,9 +8,15 @@
 ///     Series(name: "standard", x: sizes, y: milliseconds)
 ///     Series(name: "flash", x: sizes, y: flashMilliseconds, style: .dashed, symbol: .circle)
 ///     Series(name: "loss", y: losses)   // x = 0, 1, 2, …
+///     Series(name: "measured", x: intensity, y: gflops, style: .none, symbol: .circle)   // a scatter
 public struct Series: Sendable {
     /// How the line itself is drawn.
-    public enum Style: Sendable, Equatable { case solid, dashed, dotted }
+    public enum Style: Sendable, Equatable {
+        case solid, dashed, dotted
+        /// No line, only a symbol at every point (a scatter plot); a circle unless the series
+        /// names another symbol. Every point gets its symbol, however many there are.
+        case none
+    }
     /// A shape drawn at the data points (at most about 30 of them, evenly spread).
     public enum Symbol: Sendable, Equatable { case none, circle, square, triangle, diamond }
 
@@ -28,8 +34,8 @@ public struct Series: Sendable {
     ///   - name: the legend entry; empty to leave the series out of the legend.
     ///   - x: horizontal positions.
     ///   - y: values, one per x.
-    ///   - style: `.solid` (default), `.dashed` or `.dotted`.
-    ///   - symbol: a shape at the data points; none by default.
+    ///   - style: `.solid` (default), `.dashed`, `.dotted`, or `.none` for points without a line.
+    ///   - symbol: a shape at the data points; none by default (a circle with style `.none`).
     ///   - color: nil (default) for the chart's palette.
     public init(name: String, x: [Double], y: [Double], style: Style = .solid, symbol: Symbol = .none, color: Color? = nil) {
         self.name = name
@@ -79,6 +85,35 @@ public struct Marker: Sendable {
     }
 }
 
+/// A labelled point in a `LineChart`: a small dot at `(x, y)` in data coordinates and a short
+/// text beside it, e.g. which kernel a measured point of a roofline plot belongs to.
+///
+///     Annotation(x: 0.25, y: 11.2, text: "softmax")
+///     Annotation(x: 64, y: 410, text: "GEMM 1024³", color: .blue)
+///
+/// The text goes right of the dot if there is room, else left, above, below or diagonally,
+/// wherever it overlaps no earlier annotation and stays inside the plot. Annotations count
+/// when the axes are fitted to the data; those outside fixed ranges are not drawn.
+public struct Annotation: Sendable {
+    public var x: Double
+    public var y: Double
+    public var text: String
+    /// The dot and text colour; nil for the chart's text colour (dark grey).
+    public var color: Color?
+
+    /// - Parameters:
+    ///   - x: position on the x axis, in data units.
+    ///   - y: position on the y axis, in data units.
+    ///   - text: one line written beside the dot; may be empty for a bare dot.
+    ///   - color: dot and text colour; nil (default) for dark grey.
+    public init(x: Double, y: Double, text: String, color: Color? = nil) {
+        self.x = x
+        self.y = y
+        self.text = text
+        self.color = color
+    }
+}
+
 /// A line chart with a legend, axis titles, "nice" ticks, optional log axes and markers.
 ///
 /// The chart is a value describing what to draw; `render()` lays it out (measuring every label
@@ -92,7 +127,8 @@ public struct Marker: Sendable {
 ///         series: [Series(name: "standard", x: n, y: standard),
 ///                  Series(name: "flash", x: n, y: flash, style: .dashed)],
 ///         xScale: .log, yScale: .log,
-///         markers: [Marker(x: 4096, label: "L2 full")])
+///         markers: [Marker(x: 4096, label: "L2 full")],
+///         annotations: [Annotation(x: 8192, y: 41, text: "out of L2")])
 ///     try chart.writePNG(to: "Output/flash-vs-standard/time.png")
 public struct LineChart: Figure, Sendable {
     /// How values map to positions along an axis.
@@ -115,6 +151,7 @@ public struct LineChart: Figure, Sendable {
 
     public typealias Series = Figures.Series
     public typealias Marker = Figures.Marker
+    public typealias Annotation = Figures.Annotation
 
     public var title: String
     public var xLabel: String
@@ -127,6 +164,8 @@ public struct LineChart: Figure, Sendable {
     /// Fixed y limits; nil fits the data.
     public var yRange: ClosedRange<Double>?
     public var markers: [Marker]
+    /// Labelled points, drawn above the series.
+    public var annotations: [Annotation]
     public var legend: LegendPlacement
     /// Size of the rendered figure in pixels.
     public var width: Int
@@ -147,11 +186,12 @@ public struct LineChart: Figure, Sendable {
     ///   - legend: `.automatic` (default), `.outside` or `.hidden`.
     ///   - width: figure width in pixels, 1000 by default.
     ///   - height: figure height in pixels, 650 by default.
+    ///   - annotations: labelled points (a dot and a text) in data coordinates.
     public init(title: String = "", xLabel: String = "", yLabel: String = "", series: [Series],
                 xScale: Scale = .linear, yScale: Scale = .linear,
                 xRange: ClosedRange<Double>? = nil, yRange: ClosedRange<Double>? = nil,
                 markers: [Marker] = [], legend: LegendPlacement = .automatic,
-                width: Int = 1000, height: Int = 650) {
+                width: Int = 1000, height: Int = 650, annotations: [Annotation] = []) {
         self.title = title
         self.xLabel = xLabel
         self.yLabel = yLabel
@@ -161,6 +201,7 @@ public struct LineChart: Figure, Sendable {
         self.xRange = xRange
         self.yRange = yRange
         self.markers = markers
+        self.annotations = annotations
         self.legend = legend
         self.width = width
         self.height = height
