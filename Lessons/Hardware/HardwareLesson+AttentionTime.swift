@@ -107,8 +107,10 @@ extension HardwareLesson {
         return breakdown
     }
 
-    /// `attention-time.npy` ([sizes, 5] ms) and `attention-shares.npy` ([2·sizes, 5] percent:
-    /// time share, then FLOP share, for each N), and their charts.
+    /// `attention-time.png`: the passes' times stacked per N, with `attention-time.npy`
+    /// ([sizes, 5] ms, passes in order QKᵀ, scale + mask, softmax, dropout, PV); and
+    /// `attention-shares.png`: each pass's share of the time beside its share of the FLOPs, with
+    /// `attention-shares.npy` ([2·sizes, 5] percent: time share, then FLOP share, for each N).
     static func chartAttentionTime(_ breakdown: AttentionBreakdown, _ context: LessonContext) throws {
         let stages = AttentionStage.allCases
         let milliseconds = breakdown.timings.flatMap { t in stages.map { Float(t.timings[$0]!.median * 1e3) } }
@@ -121,7 +123,33 @@ extension HardwareLesson {
             shares += flops.map { Float(100 * $0 / total) }
         }
         let shareData = try Tensor(shape: [2 * breakdown.sizes.count, stages.count], scalars: shares)
-        try context.save(timeData, as: "attention-time")
-        try context.save(shareData, as: "attention-shares")
+        let colors = stageColors
+
+        let time = BarChart(
+            title: "Standard attention, one head (d = \(breakdown.headDim), causal, dropout): time per pass",
+            xLabel: "sequence length N", yLabel: "time per forward (ms, median)",
+            categories: breakdown.sizes.map { "N = \($0)" },
+            groups: stages.enumerated().map { s, stage in
+                BarChart.Group(name: stage.rawValue, values: breakdown.timings.map { $0.timings[stage]!.median * 1e3 },
+                               color: colors[s])
+            },
+            mode: .stacked, showTotals: true, legend: .outside)
+        try context.save(time, as: "attention-time", data: .tensor(timeData))
+
+        let shareChart = BarChart(
+            title: "Where the time goes vs where the FLOPs are: share of each pass",
+            xLabel: "sequence length N: share of the time, share of the FLOPs", yLabel: "share (%)",
+            categories: breakdown.sizes.flatMap { ["\($0) time", "\($0) FLOPs"] },
+            groups: stages.enumerated().map { s, stage in
+                BarChart.Group(name: stage.rawValue,
+                               values: (0..<(2 * breakdown.sizes.count)).map { Double(shareData[$0, s]) }, color: colors[s])
+            },
+            mode: .stacked, yRange: 0...100, legend: .outside)
+        try context.save(shareChart, as: "attention-shares", data: .tensor(shareData))
     }
+
+    /// Matrix products in blues, the elementwise passes in warm colours.
+    static let stageColors: [Color] = [
+        Color(hex: 0x0072B2), Color(hex: 0xE69F00), Color(hex: 0xD55E00), Color(hex: 0xCC79A7), Color(hex: 0x56B4E9),
+    ]
 }

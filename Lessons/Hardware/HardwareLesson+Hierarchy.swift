@@ -83,16 +83,21 @@ extension HardwareLesson {
         return hierarchy
     }
 
-    /// Reads each level off the sweep: latency and one-thread bandwidth at the largest W ≤ a
-    /// quarter of the level's size (well inside it: caches are not perfectly used, and on a shared
-    /// machine other programs hold part of the last level); all-threads bandwidth at the largest W
-    /// with T·W ≤ a quarter of a shared level. DRAM is the largest W measured.
+    /// Reads each level off the sweep in the middle of its range (on log axes): latency and
+    /// one-thread bandwidth at the largest W ≤ √(previous level's size · this level's size), where
+    /// the working set is well past the level below and well inside this one (caches are not
+    /// perfectly used, and on a shared machine other programs hold part of the last level).
+    /// All-threads bandwidth at the largest W with T·W below that for a shared level. DRAM is the
+    /// largest W measured.
     static func levels(of points: [Hierarchy.Point], caches: [SystemInfo.Cache], threads: Int) -> [Hierarchy.Level] {
         var levels: [Hierarchy.Level] = []
+        var below = 4096.0
         for cache in caches {
-            let sharers = cache.sharedByCores > 1 ? max(1, min(threads, cache.sharedByCores)) : 1
-            guard let inside = points.last(where: { $0.bytes <= cache.bytes / 4 }),
-                  let insideAll = points.last(where: { $0.bytes <= cache.bytes / 4 / sharers }) else { continue }
+            let middle = (below * Double(cache.bytes)).squareRoot()
+            below = Double(cache.bytes)
+            let sharers = Double(cache.sharedByCores > 1 ? max(1, min(threads, cache.sharedByCores)) : 1)
+            guard let inside = points.last(where: { Double($0.bytes) <= middle }),
+                  let insideAll = points.last(where: { Double($0.bytes) <= middle / sharers }) else { continue }
             levels.append(Hierarchy.Level(name: "L\(cache.level) (\(formatBytes(cache.bytes)))", bytes: cache.bytes,
                                           latency: inside.latency, oneThread: inside.oneThread,
                                           allThreads: insideAll.allThreads))
@@ -102,6 +107,13 @@ extension HardwareLesson {
                                           oneThread: last.oneThread, allThreads: last.allThreads))
         }
         return levels
+    }
+
+    /// The smallest working set past the L2 whose latency is already more than half of DRAM's:
+    /// where the last-level cache stops helping, which on a shared machine can be well below its size.
+    static func effectiveLastLevel(_ hierarchy: Hierarchy, caches: [SystemInfo.Cache]) -> Int? {
+        guard let dram = hierarchy.points.last?.latency.median, let l2 = caches.first(where: { $0.level == 2 })?.bytes else { return nil }
+        return hierarchy.points.first { $0.bytes > l2 && $0.latency.median > dram / 2 }?.bytes
     }
 
     /// `hierarchy.csv/.md`: latency and bandwidth per level.
@@ -119,6 +131,16 @@ extension HardwareLesson {
             ])
         }
         try context.show(table, as: "hierarchy")
+        let caches = SystemInfo.caches.filter { $0.kind != "Instruction" }
+        if let edge = effectiveLastLevel(hierarchy, caches: caches), let last = caches.last, last.level >= 3,
+           edge <= last.bytes / 2 {
+            context.say("""
+                The latency reaches DRAM's (more than half of it) already at W = \(formatBytes(edge)), \
+                \(format(Double(last.bytes) / Double(edge), 0))× below the \(formatBytes(last.bytes)) L\(last.level) \
+                the system reports: that cache is shared with the chip's other cores — in a virtual \
+                machine, other tenants' — so a program gets only part of it.
+                """)
+        }
         if let first = hierarchy.levels.first, let dram = hierarchy.levels.last, hierarchy.levels.count > 1 {
             context.say("""
                 From \(first.name) to DRAM the latency grows \(format(dram.latency.median / first.latency.median, 0))× \

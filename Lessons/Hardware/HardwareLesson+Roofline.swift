@@ -161,20 +161,23 @@ extension HardwareLesson {
         }
         series.append(Series(name: "SGEMM peak \(significant(machine.gemmPeak)) GFLOP/s", x: [grid.first!, grid.last!],
                              y: [machine.gemmPeak, machine.gemmPeak], style: .dotted, color: .blue))
-        let groups: [(String, (RooflinePoint) -> Bool, Series.Symbol)] = [
-            ("GEMM", { $0.op == "gemm" }, .square),
-            ("elementwise / row-wise", { !$0.op.hasPrefix("attention") && $0.op != "gemm" }, .circle),
-            ("attention", { $0.op.hasPrefix("attention") }, .diamond),
+        let groups: [(String, (RooflinePoint) -> Bool, Series.Symbol, Color)] = [
+            ("GEMM", { $0.op == "gemm" }, .square, Color(hex: 0x0072B2)),
+            ("elementwise / row-wise", { !$0.op.hasPrefix("attention") && $0.op != "gemm" }, .circle, Color(hex: 0xD55E00)),
+            ("attention", { $0.op.hasPrefix("attention") }, .diamond, Color(hex: 0x009E73)),
         ]
-        for (name, belongs, symbol) in groups {
+        var annotations: [Annotation] = []
+        for (name, belongs, symbol, color) in groups {
             let members = points.filter(belongs)
             series.append(Series(name: name, x: members.map(\.cost.intensity), y: members.map(\.gflops),
-                                 style: .dotted, symbol: symbol))
+                                 style: .none, symbol: symbol, color: color))
+            annotations += members.map { Annotation(x: $0.cost.intensity, y: $0.gflops, text: $0.label, color: color) }
         }
         let chart = LineChart(
             title: "Roofline of this machine (\(settings.threads) threads): measured operations under measured roofs",
             xLabel: "arithmetic intensity (FLOPs per byte moved)", yLabel: "achieved GFLOP/s (median)",
-            series: series, xScale: .log, yScale: .log, xRange: low...high, legend: .outside, width: 1300, height: 760)
+            series: series, xScale: .log, yScale: .log, xRange: low...high, legend: .outside, width: 1400, height: 800,
+            annotations: annotations)
         try context.save(chart, as: "roofline", data: .table(csv))
     }
 }

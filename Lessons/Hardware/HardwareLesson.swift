@@ -177,6 +177,19 @@ public enum HardwareLesson: Lesson {
             \(settings.repeats) samples after a warm-up, each sample at least \
             \(format(settings.minimumSample * 1e3, 0)) ms long; the spread (fastest–slowest) is shown beside it.
             """ + clock)
+        if let load = loadAverage, load > 0.5 {
+            context.say("""
+                NOTE: other programs are running (load average \(format(load, 2)) over the last minute, \
+                on \(SystemInfo.coreCount) cores): the numbers below — the all-threads ones most — \
+                will be lower and noisier than on an idle machine.
+                """)
+        }
+    }
+
+    /// The system's load average over the last minute (Linux), before the lesson starts measuring.
+    static var loadAverage: Double? {
+        guard let text = try? String(contentsOfFile: "/proc/loadavg", encoding: .utf8) else { return nil }
+        return text.split(separator: " ").first.flatMap { Double($0) }
     }
 }
 

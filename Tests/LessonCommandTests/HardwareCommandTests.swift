@@ -91,7 +91,8 @@ struct HardwareCommandTests {
     }
 
     @Test("bad options fail with one line, a non-zero exit and no files", arguments: [
-        (["--threads", "0"], "--threads"), (["--threads", "-1"], "-1"), (["--bogus"], "--bogus"),
+        (["--threads", "0"], "--threads"), (["--threads", "-1"], "--threads"), (["--threads=-1"], "at least 1"),
+        (["--bogus"], "--bogus"),
         (["--max-n", "300"], "--max-n"), (["--max-n", "256"], "--max-n"), (["--max-n", "32768"], "--max-n"),
         (["--gemm-sizes", "0"], "--gemm-sizes"), (["--gemm-sizes", "64,big"], "--gemm-sizes"),
         (["--gemm-sizes", "9000"], "--gemm-sizes"), (["--gemm-sizes", ""], "--gemm-sizes"),
