@@ -19,6 +19,9 @@ struct AttentionBreakdown {
     let sizes: [Int]
     let timings: [StageTimings]
     let headDim: Int
+    /// The elementwise passes' share of the time by the roofline model, one per N: with this
+    /// machine's roofs, and with the A100's (bf16).
+    var modelHere: [Double] = [], modelA100: [Double] = []
 
     /// Share of the time (median) in the elementwise passes at each N.
     func elementwiseTimeShare(_ t: StageTimings) -> Double {
@@ -29,6 +32,17 @@ struct AttentionBreakdown {
     func elementwiseFlopShare(n: Int) -> Double {
         let costs = AttentionStage.allCases.map { ($0, $0.cost(queries: n, keys: n, headDim: headDim).flops) }
         return costs.filter { !$0.0.isMatrixProduct }.reduce(0) { $0 + $1.1 } / costs.reduce(0) { $0 + $1.1 }
+    }
+
+    /// The elementwise passes' share of the time that the roofline model predicts at N: each pass
+    /// takes max(FLOPs / P, bytes / B), its bytes scaled to `bytesPerElement` (4 for float32,
+    /// 2 for bf16). - Parameters: peak P in GFLOP/s, bandwidth B in GB/s.
+    func modelElementwiseShare(n: Int, peak: Double, bandwidth: Double, bytesPerElement: Double) -> Double {
+        let times = AttentionStage.allCases.map { stage -> (AttentionStage, Double) in
+            let cost = stage.cost(queries: n, keys: n, headDim: headDim)
+            return (stage, max(cost.flops / peak, cost.bytes * bytesPerElement / 4 / bandwidth))
+        }
+        return times.filter { !$0.0.isMatrixProduct }.reduce(0) { $0 + $1.1 } / times.reduce(0) { $0 + $1.1 }
     }
 }
 
@@ -68,7 +82,7 @@ extension HardwareLesson {
         return StageTimings(n: n, timings: samples.mapValues { Timing(samples: $0) })
     }
 
-    static func breakDownAttentionTime(_ measured: [Int: StageTimings], _ settings: Settings,
+    static func breakDownAttentionTime(_ measured: [Int: StageTimings], _ machine: MachineRoofs, _ settings: Settings,
                                        _ context: LessonContext) throws -> AttentionBreakdown {
         context.section("Where standard attention spends its time")
         context.say("""
@@ -84,7 +98,7 @@ extension HardwareLesson {
         for n in settings.attentionSizes {
             all.append(try measured[n] ?? timeStages(n: n, settings, context))
         }
-        let breakdown = AttentionBreakdown(sizes: settings.attentionSizes, timings: all, headDim: d)
+        var breakdown = AttentionBreakdown(sizes: settings.attentionSizes, timings: all, headDim: d)
 
         var table = Table(
             title: "Standard attention pass by pass, one head, d = \(d): time median (fastest–slowest) and share, FLOPs and share",
@@ -104,7 +118,51 @@ extension HardwareLesson {
         }
         try context.show(table, as: "attention-stages", printedRows: 40)
         try chartAttentionTime(breakdown, context)
+        try compareWithTheModel(&breakdown, machine, context)
         return breakdown
+    }
+
+    /// `attention-model.csv/.md`: the measured share of the elementwise passes beside what the
+    /// roofline model predicts with this machine's roofs and with the A100's.
+    static func compareWithTheModel(_ breakdown: inout AttentionBreakdown, _ machine: MachineRoofs,
+                                    _ context: LessonContext) throws {
+        var table = Table(
+            title: "Scale + mask, softmax and dropout: share of the time, measured and by the roofline model (each pass takes max(FLOPs/P, bytes/B))",
+            columns: ["N", "share of FLOPs", "time, measured here", "model, this machine", "model, A100 bf16 (312 TFLOP/s, 1.5 TB/s)"],
+            alignments: [.right, .right, .right, .right, .right])
+        for t in breakdown.timings {
+            let here = machine.memoryRoof(footprint: Double(t.n * t.n * 4))
+            let modelHere = breakdown.modelElementwiseShare(n: t.n, peak: machine.fmaPeak * 1e9, bandwidth: here.gbs * 1e9,
+                                                            bytesPerElement: 4)
+            let modelA100 = breakdown.modelElementwiseShare(n: t.n, peak: A100.bf16TensorCore * 1e9,
+                                                            bandwidth: A100.hbmLow * 1e9, bytesPerElement: 2)
+            breakdown.modelHere.append(modelHere)
+            breakdown.modelA100.append(modelA100)
+            try table.append([
+                "\(t.n)", format(100 * breakdown.elementwiseFlopShare(n: t.n), 1) + "%",
+                format(100 * breakdown.elementwiseTimeShare(t), 0) + "%",
+                format(100 * modelHere, 0) + "% (memory: \(here.name))", format(100 * modelA100, 0) + "%",
+            ])
+        }
+        try context.show(table, as: "attention-model")
+        let measured = breakdown.timings.map { breakdown.elementwiseTimeShare($0) }
+        context.say("""
+            The roofline model — every pass takes the longer of its FLOPs over the peak and its \
+            bytes over the bandwidth — gives the elementwise passes \(percentRange(breakdown.modelA100)) \
+            of the time on the A100: its products are over in a moment next to the N×N matrix's \
+            eight crossings of memory (written by QKᵀ, read and written by each elementwise pass, \
+            read by PV), six of which belong to the elementwise passes. With this \
+            machine's roofs (\(significant(machine.fmaPeak / machine.dram)) FLOPs per byte of DRAM, not \
+            \(significant(A100.bf16TensorCore / A100.hbmLow))) a product costs about as much as a trip \
+            through memory, and the model gives \(percentRange(breakdown.modelHere)); measured: \
+            \(percentRange(measured)).
+            """)
+    }
+
+    /// "12–19%", or "26%" when all are the same to the percent.
+    static func percentRange(_ values: [Double]) -> String {
+        let low = format(100 * (values.min() ?? .nan), 0), high = format(100 * (values.max() ?? .nan), 0)
+        return low == high ? "\(low)%" : "\(low)–\(high)%"
     }
 
     /// `attention-time.png`: the passes' times stacked per N, with `attention-time.npy`

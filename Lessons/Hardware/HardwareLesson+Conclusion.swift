@@ -89,10 +89,12 @@ extension HardwareLesson {
         } else if agreeing.isEmpty {
             claim += """
                 The time half does not hold on this machine: the matrix products still take most of \
-                the time at every N measured. With d = \(breakdown.headDim) the products are \
-                cheap per byte on a CPU whose FLOPs per byte (\(significant(balance))) are far fewer \
-                than an A100's; the GPU's tensor cores finish their products so fast that only the \
-                memory-bound passes are left to wait for.
+                the time at every N measured (the elementwise passes \(percentRange(shares.map(\.1)))). \
+                The roofline model says why: with this machine's \(significant(balance)) FLOPs per byte \
+                it predicts \(percentRange(breakdown.modelHere)) for the elementwise passes; with the \
+                A100's \(significant(A100.bf16TensorCore / A100.hbmLow)), \(percentRange(breakdown.modelA100)) \
+                — the lecture's "bulk of the time". The claim is about a machine whose FLOPs have \
+                far outgrown its bandwidth.
                 """
         } else {
             let others = shares.filter { $0.1 <= 0.5 }.map(\.0)

@@ -147,8 +147,8 @@ extension HardwareLesson {
                             String(format: "%.6g", p.gflops)])
         }
         let intensities = points.map(\.cost.intensity)
-        let low = pow(10, (log10(intensities.min()!) - 0.5).rounded(.down))
-        let high = pow(10, (log10(max(intensities.max()!, machine.fmaPeak / machine.dram)) + 0.5).rounded(.up))
+        let low = pow(10, (log10(intensities.min()!) - 0.2).rounded(.down))
+        let high = pow(10, (log10(max(intensities.max()!, machine.fmaPeak / machine.dram)) + 0.2).rounded(.up))
         let grid = (0...60).map { low * pow(high / low, Double($0) / 60) }
         func roof(_ bandwidth: Double) -> [Double] { grid.map { min(machine.fmaPeak, bandwidth * $0) } }
         var series = [

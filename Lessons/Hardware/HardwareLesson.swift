@@ -26,7 +26,7 @@ import TensorCore
 /// `compute.csv/.md`, `stream.csv/.md`, `balance.csv/.md`, `roofline.png` with `roofline.csv`
 /// (op,size,flops,bytes,intensity,seconds,gflops), `roofline-detail.csv/.md`,
 /// `attention-time.png/.npy`, `attention-shares.png/.npy`, `attention-stages.csv/.md` and
-/// `conclusion.md` into `Output/hardware/`.
+/// `attention-model.csv/.md` into `Output/hardware/`; the conclusion is printed.
 public enum HardwareLesson: Lesson {
     public static let name = "hardware"
     public static let summary = "compute-bound vs memory-bound: memory hierarchy, peaks, roofline, attention's time, measured here"
@@ -146,7 +146,7 @@ public enum HardwareLesson: Lesson {
         let machine = MachineRoofs(hierarchy: hierarchy, compute: compute, stream: stream, threads: settings.threads)
         try compareMachineBalance(machine, settings, context)
         let roofline = try drawRoofline(machine, compute, settings, context)
-        let breakdown = try breakDownAttentionTime(roofline.stages, settings, context)
+        let breakdown = try breakDownAttentionTime(roofline.stages, machine, settings, context)
         try concludeFromMeasurements(machine, roofline, breakdown, settings, context)
     }
 
@@ -177,19 +177,30 @@ public enum HardwareLesson: Lesson {
             \(settings.repeats) samples after a warm-up, each sample at least \
             \(format(settings.minimumSample * 1e3, 0)) ms long; the spread (fastest–slowest) is shown beside it.
             """ + clock)
-        if let load = loadAverage, load > 0.5 {
+        if let busy = coresBusyElsewhere(), busy > 0.25 {
             context.say("""
-                NOTE: other programs are running (load average \(format(load, 2)) over the last minute, \
-                on \(SystemInfo.coreCount) cores): the numbers below — the all-threads ones most — \
-                will be lower and noisier than on an idle machine.
+                NOTE: other programs are running (they kept \(format(busy, 1)) of the \
+                \(SystemInfo.coreCount) cores busy just before the lesson started measuring): the \
+                numbers below — the all-threads ones most — will be lower and noisier than on an idle machine.
                 """)
         }
     }
 
-    /// The system's load average over the last minute (Linux), before the lesson starts measuring.
-    static var loadAverage: Double? {
-        guard let text = try? String(contentsOfFile: "/proc/loadavg", encoding: .utf8) else { return nil }
-        return text.split(separator: " ").first.flatMap { Double($0) }
+    /// How many cores other programs kept busy over a quarter of a second while this one slept
+    /// (Linux /proc/stat: all time but idle and I/O wait), or nil elsewhere.
+    static func coresBusyElsewhere() -> Double? {
+        func sample() -> (busy: Double, total: Double)? {
+            guard let text = try? String(contentsOfFile: "/proc/stat", encoding: .utf8),
+                  let line = text.split(separator: "\n").first, line.hasPrefix("cpu ") else { return nil }
+            let fields = line.split(separator: " ").dropFirst().compactMap { Double($0) }
+            guard fields.count >= 5 else { return nil }
+            let total = fields.prefix(8).reduce(0, +)
+            return (total - fields[3] - fields[4], total)
+        }
+        guard let before = sample() else { return nil }
+        usleep(250_000)
+        guard let after = sample(), after.total > before.total else { return nil }
+        return (after.busy - before.busy) / (after.total - before.total) * Double(SystemInfo.coreCount)
     }
 }
 

@@ -9,7 +9,7 @@ import TestSupport
 @Suite("lesson hardware, end to end", .serialized)
 struct HardwareCommandTests {
     static let files = [
-        "attention-shares.npy", "attention-shares.png", "attention-stages.csv", "attention-stages.md",
+        "attention-model.csv", "attention-model.md", "attention-shares.npy", "attention-shares.png", "attention-stages.csv", "attention-stages.md",
         "attention-time.npy", "attention-time.png", "balance.csv", "balance.md", "bandwidth.npy", "bandwidth.png",
         "caches.csv", "caches.md", "compute.csv", "compute.md", "hierarchy.csv", "hierarchy.md",
         "latency.npy", "latency.png", "roofline-detail.csv", "roofline-detail.md", "roofline.csv", "roofline.png",
