@@ -127,12 +127,12 @@ extension HardwareLesson {
     static func compareWithTheModel(_ breakdown: inout AttentionBreakdown, _ machine: MachineRoofs,
                                     _ context: LessonContext) throws {
         var table = Table(
-            title: "Scale + mask, softmax and dropout: share of the time, measured and by the roofline model (each pass takes max(FLOPs/P, bytes/B))",
+            title: "Scale + mask, softmax and dropout: share of the time, measured and by the roofline model (each pass takes max(FLOPs/P, bytes/B); P = SGEMM peak here)",
             columns: ["N", "share of FLOPs", "time, measured here", "model, this machine", "model, A100 bf16 (312 TFLOP/s, 1.5 TB/s)"],
             alignments: [.right, .right, .right, .right, .right])
         for t in breakdown.timings {
             let here = machine.memoryRoof(footprint: Double(t.n * t.n * 4))
-            let modelHere = breakdown.modelElementwiseShare(n: t.n, peak: machine.fmaPeak * 1e9, bandwidth: here.gbs * 1e9,
+            let modelHere = breakdown.modelElementwiseShare(n: t.n, peak: machine.gemmPeak * 1e9, bandwidth: here.gbs * 1e9,
                                                             bytesPerElement: 4)
             let modelA100 = breakdown.modelElementwiseShare(n: t.n, peak: A100.bf16TensorCore * 1e9,
                                                             bandwidth: A100.hbmLow * 1e9, bytesPerElement: 2)
@@ -152,7 +152,7 @@ extension HardwareLesson {
             of the time on the A100: its products are over in a moment next to the N×N matrix's \
             eight crossings of memory (written by QKᵀ, read and written by each elementwise pass, \
             read by PV), six of which belong to the elementwise passes. With this \
-            machine's roofs (\(significant(machine.fmaPeak / machine.dram)) FLOPs per byte of DRAM, not \
+            machine's roofs (\(significant(machine.gemmPeak / machine.dram)) FLOPs of SGEMM per byte of DRAM, not \
             \(significant(A100.bf16TensorCore / A100.hbmLow))) a product costs about as much as a trip \
             through memory, and the model gives \(percentRange(breakdown.modelHere)); measured: \
             \(percentRange(measured)).

@@ -14,7 +14,7 @@ extension HardwareLesson {
         case "layer_norm": "Tensor.layerNorm runs on one thread, with scalar sums"
         case "softmax": "its exp is a polynomial of about 20 FLOPs that the count takes as 1, so from cache the exp, not memory, is the limit"
         case "gemm": "at n = \(point.size) a product is too small to keep the tiles and the threads busy"
-        case "attention_standard", "attention_flash": "its products are thin (inner dimension d) and the exp of the softmax sits between them"
+        case "attention_standard", "attention_flash": "S and P make their trips through memory between thin products (inner dimension d), and the softmax's exp costs more than its one counted FLOP"
         default: "its kernel, not memory or arithmetic, sets the pace"
         }
     }
@@ -43,9 +43,17 @@ extension HardwareLesson {
                 """)
         }
         if !memoryBound.isEmpty {
-            lines.append("""
+            var line = """
                 Memory-bound (I below the ridge): \(memoryBound.map { "\($0.label) (I = \(significant($0.cost.intensity)), \(format(100 * ratio($0), 0))% of its \(machine.memoryRoof(footprint: $0.footprint).name) roof)" }.joined(separator: ", ")).
-                """)
+                """
+            let above = memoryBound.filter { ratio($0) > 1.05 }
+            if !above.isEmpty {
+                line += """
+                     Above 100% (\(above.map(\.label).joined(separator: ", "))): the caches still held part \
+                    of the data from the pass before, so fewer bytes came from the slower level than counted.
+                    """
+            }
+            lines.append(line)
         }
         let weak = roofline.points.filter { ratio($0) < 0.25 }
         if !weak.isEmpty {

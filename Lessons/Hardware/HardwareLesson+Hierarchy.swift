@@ -26,6 +26,8 @@ struct Hierarchy {
 
     let points: [Point]
     let levels: [Level]
+    /// The working set past the L2 where the latency is already more than half of DRAM's.
+    let effectiveLastLevel: Int?
 
     /// The all-threads read bandwidth (GB/s) of a cache level, if it was measured.
     func bandwidth(level: Int) -> Double? { levels.first { $0.name.hasPrefix("L\(level)") }?.allThreads.median }
@@ -77,7 +79,8 @@ extension HardwareLesson {
             points.append(Hierarchy.Point(bytes: bytes, latency: latency, oneThread: Rate(work: work, per: single),
                                           allThreads: Rate(work: work * Double(settings.threads), per: all)))
         }
-        let hierarchy = Hierarchy(points: points, levels: levels(of: points, caches: caches, threads: settings.threads))
+        let hierarchy = Hierarchy(points: points, levels: levels(of: points, caches: caches, threads: settings.threads),
+                                  effectiveLastLevel: effectiveLastLevel(points, caches: caches))
         try showLevels(hierarchy, settings, context)
         try chartHierarchy(hierarchy, caches: caches, settings, context)
         return hierarchy
@@ -92,8 +95,10 @@ extension HardwareLesson {
     static func levels(of points: [Hierarchy.Point], caches: [SystemInfo.Cache], threads: Int) -> [Hierarchy.Level] {
         var levels: [Hierarchy.Level] = []
         var below = 4096.0
+        let edge = effectiveLastLevel(points, caches: caches).map(Double.init) ?? .infinity
         for cache in caches {
-            let middle = (below * Double(cache.bytes)).squareRoot()
+            // Past the L2, stay below where the latency already climbs towards DRAM's.
+            let middle = min((below * Double(cache.bytes)).squareRoot(), cache.level > 2 ? edge / 2 : .infinity)
             below = Double(cache.bytes)
             let sharers = Double(cache.sharedByCores > 1 ? max(1, min(threads, cache.sharedByCores)) : 1)
             guard let inside = points.last(where: { Double($0.bytes) <= middle }),
@@ -111,9 +116,9 @@ extension HardwareLesson {
 
     /// The smallest working set past the L2 whose latency is already more than half of DRAM's:
     /// where the last-level cache stops helping, which on a shared machine can be well below its size.
-    static func effectiveLastLevel(_ hierarchy: Hierarchy, caches: [SystemInfo.Cache]) -> Int? {
-        guard let dram = hierarchy.points.last?.latency.median, let l2 = caches.first(where: { $0.level == 2 })?.bytes else { return nil }
-        return hierarchy.points.first { $0.bytes > l2 && $0.latency.median > dram / 2 }?.bytes
+    static func effectiveLastLevel(_ points: [Hierarchy.Point], caches: [SystemInfo.Cache]) -> Int? {
+        guard let dram = points.last?.latency.median, let l2 = caches.first(where: { $0.level == 2 })?.bytes else { return nil }
+        return points.first { $0.bytes > l2 && $0.latency.median > dram / 2 }?.bytes
     }
 
     /// `hierarchy.csv/.md`: latency and bandwidth per level.
@@ -132,7 +137,7 @@ extension HardwareLesson {
         }
         try context.show(table, as: "hierarchy")
         let caches = SystemInfo.caches.filter { $0.kind != "Instruction" }
-        if let edge = effectiveLastLevel(hierarchy, caches: caches), let last = caches.last, last.level >= 3,
+        if let edge = hierarchy.effectiveLastLevel, let last = caches.last, last.level >= 3,
            edge <= last.bytes / 2 {
             context.say("""
                 The latency reaches DRAM's (more than half of it) already at W = \(formatBytes(edge)), \

@@ -161,17 +161,23 @@ extension HardwareLesson {
         }
         series.append(Series(name: "SGEMM peak \(significant(machine.gemmPeak)) GFLOP/s", x: [grid.first!, grid.last!],
                              y: [machine.gemmPeak, machine.gemmPeak], style: .dotted, color: .blue))
-        let groups: [(String, (RooflinePoint) -> Bool, Series.Symbol, Color)] = [
-            ("GEMM", { $0.op == "gemm" }, .square, Color(hex: 0x0072B2)),
-            ("elementwise / row-wise", { !$0.op.hasPrefix("attention") && $0.op != "gemm" }, .circle, Color(hex: 0xD55E00)),
-            ("attention", { $0.op.hasPrefix("attention") }, .diamond, Color(hex: 0x009E73)),
+        // One series per N (and one for GEMM), so that marker and colour say the size and the
+        // label only the operation: the two points of an operation share its x.
+        let palette: [(Series.Symbol, Color)] = [(.circle, Color(hex: 0xE69F00)), (.triangle, Color(hex: 0xD55E00)),
+                                                 (.diamond, Color(hex: 0x009E73))]
+        var groups: [(String, [RooflinePoint], Series.Symbol, Color, (RooflinePoint) -> String)] = [
+            ("GEMM n×n×n", points.filter { $0.op == "gemm" }, .square, Color(hex: 0x0072B2), { "gemm \($0.size)" }),
         ]
+        for (i, n) in settings.rooflineSizes.enumerated() {
+            let (symbol, color) = palette[i % palette.count]
+            groups.append(("N = \(n)", points.filter { $0.op != "gemm" && $0.size == n }, symbol, color,
+                           { $0.op.replacing("attention_", with: "attention ").replacing("_", with: " ") }))
+        }
         var annotations: [Annotation] = []
-        for (name, belongs, symbol, color) in groups {
-            let members = points.filter(belongs)
+        for (name, members, symbol, color, label) in groups {
             series.append(Series(name: name, x: members.map(\.cost.intensity), y: members.map(\.gflops),
                                  style: .none, symbol: symbol, color: color))
-            annotations += members.map { Annotation(x: $0.cost.intensity, y: $0.gflops, text: $0.label, color: color) }
+            annotations += members.map { Annotation(x: $0.cost.intensity, y: $0.gflops, text: label($0), color: color) }
         }
         let chart = LineChart(
             title: "Roofline of this machine (\(settings.threads) threads): measured operations under measured roofs",

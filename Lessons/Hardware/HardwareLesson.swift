@@ -114,7 +114,7 @@ public enum HardwareLesson: Lesson {
             var sizes: [Int] = []
             var size = 4096.0
             while Int(size) <= largest {
-                sizes.append(Int(size) / 64 * 64)
+                sizes.append(Int(size) / 1024 * 1024)   // whole KiB: whole blocks of the read kernel
                 size *= quick ? 2 : 2.0.squareRoot()
             }
             return sizes

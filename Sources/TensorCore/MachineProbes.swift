@@ -80,6 +80,10 @@ public enum MachineProbes {
                 s4 += load(x + i + 64); s5 += load(x + i + 80); s6 += load(x + i + 96); s7 += load(x + i + 112)
                 i += 128
             }
+            while i + 16 <= count {
+                s0 += load(x + i)
+                i += 16
+            }
             while i < count {
                 tail += x[i]
                 i += 1
