@@ -12,6 +12,7 @@ import Glibc
 import Darwin
 #endif
 import Foundation
+import Synchronization
 import _Support
 
 /// Microbenchmarks of this machine: pointer chasing (latency), streaming reads (bandwidth per
@@ -51,7 +52,7 @@ public enum MachineProbes {
     ///
     /// Bytes moved: passes · buffer.count · 4.
     public static func read(_ buffer: ProbeBuffer, passes: Int) -> Float {
-        readKernel(UnsafePointer(buffer.pointer), count: buffer.count, passes: passes)
+        keep(readKernel(UnsafePointer(buffer.pointer), count: buffer.count, passes: passes, zero: kept() * 0))
     }
 
     /// One thread per buffer, concurrently (on up to `Parallel.threadCount` threads): each reads
@@ -59,17 +60,18 @@ public enum MachineProbes {
     public static func read(_ buffers: [ProbeBuffer], passes: Int) -> Float {
         let sums = UnsafeMutablePointer<Float>.allocate(capacity: max(1, buffers.count))
         defer { sums.deallocate() }
+        let zero = kept() * 0
         Parallel.forEach(chunks: buffers.count) { i in
-            sums[i] = readKernel(UnsafePointer(buffers[i].pointer), count: buffers[i].count, passes: passes)
+            sums[i] = readKernel(UnsafePointer(buffers[i].pointer), count: buffers[i].count, passes: passes, zero: zero)
         }
         var total: Float = 0
         for i in 0..<buffers.count { total += sums[i] }
-        return total
+        return keep(total)
     }
 
     @inline(never)
-    static func readKernel(_ x: UnsafePointer<Float>, count: Int, passes: Int) -> Float {
-        var s0 = SIMD16<Float>(), s1 = SIMD16<Float>(), s2 = SIMD16<Float>(), s3 = SIMD16<Float>()
+    static func readKernel(_ x: UnsafePointer<Float>, count: Int, passes: Int, zero: Float) -> Float {
+        var s0 = SIMD16<Float>(repeating: zero), s1 = SIMD16<Float>(), s2 = SIMD16<Float>(), s3 = SIMD16<Float>()
         var s4 = SIMD16<Float>(), s5 = SIMD16<Float>(), s6 = SIMD16<Float>(), s7 = SIMD16<Float>()
         let blocks = count / 128 * 128
         var tail: Float = 0
@@ -105,8 +107,12 @@ public enum MachineProbes {
     /// x ← x · m + a on `fmaChains` SIMD16 registers, `iterations` times, without touching
     /// memory; returns the sum of the chains. Every value converges to a / (1 − m) = 0.1 and
     /// never becomes denormal or infinite. FLOPs: iterations · `fmaFlopsPerIteration`.
-    @inline(never)
     public static func fmaLoop(iterations: Int, start: Float = 1) -> Float {
+        keep(fmaKernel(iterations: iterations, start: start + kept() * 0))
+    }
+
+    @inline(never)
+    static func fmaKernel(iterations: Int, start: Float) -> Float {
         let m = SIMD16<Float>(repeating: 0.999_999), a = SIMD16<Float>(repeating: 0.000_000_1)
         var x0 = SIMD16<Float>(repeating: start), x1 = x0 + 1, x2 = x0 + 2, x3 = x0 + 3
         var x4 = x0 + 4, x5 = x0 + 5, x6 = x0 + 6, x7 = x0 + 7
@@ -125,10 +131,30 @@ public enum MachineProbes {
     public static func fmaLoop(iterations: Int, threads: Int) -> Float {
         let results = UnsafeMutablePointer<Float>.allocate(capacity: max(1, threads))
         defer { results.deallocate() }
-        Parallel.forEach(chunks: threads) { t in results[t] = fmaLoop(iterations: iterations, start: Float(t)) }
+        let zero = kept() * 0
+        Parallel.forEach(chunks: threads) { t in results[t] = fmaKernel(iterations: iterations, start: Float(t) + zero) }
         var total: Float = 0
         for t in 0..<threads { total += results[t] }
-        return total
+        return keep(total)
+    }
+
+    // MARK: - Keeping the optimiser honest
+
+    /// The last result of a one-thread probe, whose value (times 0) the next one starts from.
+    ///
+    /// NOTE: a probe is a pure function, and a timing loop calls it with the same arguments again
+    /// and again: a whole-module release build dropped the calls whose results were unused, or
+    /// hoisted them out of the loop, and "measured" 53 000 GFLOP/s. Reading the last result before
+    /// a call and storing the new one after it, through an atomic the optimiser cannot see
+    /// through, chains the calls: each one must run, in order. (x · 0 is not folded for floats:
+    /// x might be ∞ or NaN.)
+    private static let sink = Atomic<UInt32>(0)
+
+    static func kept() -> Float { Float(bitPattern: sink.load(ordering: .relaxed)) }
+
+    static func keep(_ value: Float) -> Float {
+        sink.store(value.bitPattern, ordering: .relaxed)
+        return value
     }
 
     /// The clock the operating system reports for CPU 0, in GHz (Linux: "cpu MHz" in
