@@ -40,8 +40,9 @@ extension HardwareLesson {
             the slanted roof B · I is what memory can feed. Left of the ridge I = P/B an operation \
             is memory-bound; right of it, compute-bound. The elementwise operations run on an N×N \
             float matrix — the score matrix that standard attention materialises — at \
-            N = \(settings.rooflineSizes.map(String.init).joined(separator: " and ")); the attention \
-            kernels at the same N with d = \(settings.headDim), one head.
+            N = \(settings.rooflineSizes.map(String.init).joined(separator: " and ")) (masking, softmax \
+            and dropout timed as the passes of step 6, inside runs of causal attention); the \
+            attention kernels at the same N with d = \(settings.headDim), one head, no mask.
             """)
         var points: [RooflinePoint] = []
         points += try measureGEMMs(compute, settings, context)
