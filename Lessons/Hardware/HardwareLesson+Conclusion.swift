@@ -49,8 +49,9 @@ extension HardwareLesson {
             let above = memoryBound.filter { ratio($0) > 1.05 }
             if !above.isEmpty {
                 line += """
-                     Above 100% (\(above.map(\.label).joined(separator: ", "))): the caches still held part \
-                    of the data from the pass before, so fewer bytes came from the slower level than counted.
+                     Above 100% (\(above.map(\.label).joined(separator: ", "))): fewer bytes came from \
+                    that level than counted — a faster cache still held part of the matrix from the pass \
+                    before, and the causal mask only writes the masked half of the scores, never reads it.
                     """
             }
             lines.append(line)
