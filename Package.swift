@@ -47,7 +47,8 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "Lessons",
-            exclude: ["README.md", "PositionalEncoding/README.md", "FlashVsStandard/README.md", "BahdanauTranslator/README.md"],
+            exclude: ["README.md", "PositionalEncoding/README.md", "FlashVsStandard/README.md",
+                      "Hardware/README.md", "Hardware/numpy_check.py", "BahdanauTranslator/README.md"],
             swiftSettings: kernelFlags),
 
         // MARK: - Executables

@@ -182,7 +182,10 @@ extension LineChart {
                            (px - w / 2, py - gap - 2 * h - 2), (px - w / 2, py + gap + h + 2),
                            (px + 3 * gap, row(-3)), (px + 3 * gap, row(3)), (px - 3 * gap - w, row(-3)), (px - 3 * gap - w, row(3))]
             let candidates = corners.map { PixelRect(x: $0.0, y: $0.1, width: w, height: h) }
-            // Score: overlap with taken boxes and the area outside the plot first, hidden line samples second.
+            // Score: overlap with taken boxes and the area outside the plot first; then hidden line
+            // samples plus the distance from the dot, so that a label stays beside its dot and
+            // crosses a line (on its light backing) rather than drifting off where it reads as
+            // another point's label.
             func score(_ rect: PixelRect) -> (Int, Int) {
                 let grown = PixelRect(x: rect.x - 2, y: rect.y - 1, width: rect.width + 4, height: rect.height + 2)
                 let overlap = taken.reduce(0) { total, box in
@@ -194,7 +197,7 @@ extension LineChart {
                 let hidden = samples.count { p in
                     p.x >= Double(grown.x) && p.x < Double(grown.right) && p.y >= Double(grown.y) && p.y < Double(grown.bottom)
                 }
-                return (overlap + 4 * outside, hidden)
+                return (overlap + 4 * outside, hidden + 2 * distance(from: dot, to: rect))
             }
             let scores = candidates.map(score)
             let best = scores.indices.min { scores[$0] < scores[$1] }!
@@ -205,6 +208,13 @@ extension LineChart {
         return placed
     }
 
+}
+
+/// Pixels from `point` to the nearest point of `rect` (0 inside it).
+func distance(from point: Point, to rect: PixelRect) -> Int {
+    let dx = max(Double(rect.x) - point.x, 0, point.x - Double(rect.right))
+    let dy = max(Double(rect.y) - point.y, 0, point.y - Double(rect.bottom))
+    return Int((dx * dx + dy * dy).squareRoot().rounded())
 }
 
 extension Canvas {
@@ -222,6 +232,12 @@ extension Canvas {
     mutating func drawAnnotationTexts(_ notes: [PlacedAnnotation]) throws {
         for note in notes where !note.text.isEmpty {
             let rect = note.rect
+            // NOTE: a label pushed away from its dot gets a thin leader line back to it.
+            if distance(from: note.dot, to: rect) > 12 {
+                let end = Point(x: min(max(note.dot.x, Double(rect.x)), Double(rect.right)),
+                                y: min(max(note.dot.y, Double(rect.y)), Double(rect.bottom)))
+                drawLine(from: note.dot, to: end, color: note.color.withAlpha(160), width: 1)
+            }
             fillRect(x: rect.x - 2, y: rect.y, width: rect.width + 4, height: rect.height, color: Color.white.withAlpha(200))
             try drawText(note.text, x: Double(rect.x), y: Double(rect.y), size: FigureStyle.annotationSize, color: note.color, anchor: .topLeft)
         }

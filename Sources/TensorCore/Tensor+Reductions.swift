@@ -147,26 +147,61 @@ extension Tensor {
                 throw TensorError.shapeMismatch("layerNorm \(name) has shape \(parameter.shape); expected [\(d)]")
             }
         }
-        let result = Tensor.zeros(shape)
-        guard d > 0 else { return result }
-        let x = storage.pointer, y = result.storage.pointer
+        guard d > 0, count > 0 else { return Tensor.zeros(shape) }
+        let x = storage.pointer
         let g = gamma?.storage.pointer, b = beta?.storage.pointer
-        for row in 0..<(count / d) {
-            let source = x + row * d, target = y + row * d
-            var mean: Float = 0
-            for j in 0..<d { mean += source[j] }
-            mean /= Float(d)
-            var variance: Float = 0
-            for j in 0..<d { variance += (source[j] - mean) * (source[j] - mean) }
-            variance /= Float(d)
-            let inverseStd = 1 / (variance + epsilon).squareRoot()
-            for j in 0..<d {
-                var value = (source[j] - mean) * inverseStd
-                if let g { value *= g[j] }
-                if let b { value += b[j] }
-                target[j] = value
+        let rows = count / d
+        // NOTE: rows are independent, so the rows are split over the threads (a row's sums never
+        // are, keeping the result the same for every thread count), and each row is read in
+        // sixteen-float vectors: two passes (mean, then the variance around it) and a third that writes.
+        let result = Tensor(unsafeUninitializedShape: shape) { y in
+            Parallel.forEachRange(rows, minimum: Swift.max(1, 16_384 / d)) { range in
+                for row in range {
+                    layerNormRow(x + row * d, y.baseAddress! + row * d, width: d, gamma: g, beta: b, epsilon: epsilon)
+                }
             }
         }
         return withExtendedLifetime((gamma, beta)) { result }
     }
+}
+
+/// One row of `layerNorm`, sixteen lanes at a time with a scalar tail.
+private func layerNormRow(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, width d: Int,
+                          gamma: UnsafePointer<Float>?, beta: UnsafePointer<Float>?, epsilon: Float) {
+    let vectorEnd = d - d % 16
+    var sum = SIMD16<Float>()
+    for j in stride(from: 0, to: vectorEnd, by: 16) { sum += load16(x + j) }
+    var total = sum.sum()
+    for j in vectorEnd..<d { total += x[j] }
+    let mean = total / Float(d)
+    var squares = SIMD16<Float>()
+    for j in stride(from: 0, to: vectorEnd, by: 16) {
+        let centred = load16(x + j) - mean
+        squares += centred * centred
+    }
+    var variance = squares.sum()
+    for j in vectorEnd..<d { variance += (x[j] - mean) * (x[j] - mean) }
+    variance /= Float(d)
+    let inverseStd = 1 / (variance + epsilon).squareRoot()
+    for j in stride(from: 0, to: vectorEnd, by: 16) {
+        var value = (load16(x + j) - mean) * inverseStd
+        if let gamma { value *= load16(gamma + j) }
+        if let beta { value += load16(beta + j) }
+        store16(value, y + j)
+    }
+    for j in vectorEnd..<d {
+        var value = (x[j] - mean) * inverseStd
+        if let gamma { value *= gamma[j] }
+        if let beta { value += beta[j] }
+        y[j] = value
+    }
+}
+
+// NOTE: this file's own copies: in debug builds (no whole-module optimisation) helpers from
+// another file stay function calls, one per sixteen floats.
+@inline(__always) private func load16(_ p: UnsafePointer<Float>) -> SIMD16<Float> {
+    UnsafeRawPointer(p).loadUnaligned(as: SIMD16<Float>.self)
+}
+@inline(__always) private func store16(_ v: SIMD16<Float>, _ p: UnsafeMutablePointer<Float>) {
+    UnsafeMutableRawPointer(p).storeBytes(of: v, as: SIMD16<Float>.self)
 }

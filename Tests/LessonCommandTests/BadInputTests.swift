@@ -27,7 +27,7 @@ struct BadInputTests {
 
     @Test("a planned lesson that is not written yet says so")
     func plannedLesson() throws {
-        try expectRefusal(["hardware"], mentioning: ["not written yet"])
+        try expectRefusal(["private-docs"], mentioning: ["not written yet"])
     }
 
     @Test("invalid sizes", arguments: [

@@ -7,6 +7,28 @@ import Foundation
 struct Timing {
     let median: Double, fastest: Double, slowest: Double
 
+    init(median: Double, fastest: Double, slowest: Double) {
+        (self.median, self.fastest, self.slowest) = (median, fastest, slowest)
+    }
+
+    /// The median, fastest and slowest of `samples` (seconds; at least one).
+    init(samples: [Double]) {
+        let sorted = samples.sorted()
+        guard !sorted.isEmpty else {
+            (median, fastest, slowest) = (.nan, .nan, .nan)
+            return
+        }
+        let middle = sorted.count / 2
+        median = sorted.count % 2 == 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2
+        fastest = sorted[0]
+        slowest = sorted[sorted.count - 1]
+    }
+
+    /// The same timing per unit of work: per call → per hop, per byte, …
+    func divided(by units: Double) -> Timing {
+        Timing(median: median / units, fastest: fastest / units, slowest: slowest / units)
+    }
+
     /// "12.3 (11.9–13.0)" in milliseconds: the median, then the spread.
     var millisecondsText: String {
         "\(milliseconds(median)) (\(milliseconds(fastest))–\(milliseconds(slowest)))"
@@ -38,10 +60,7 @@ enum Stopwatch {
             for _ in 0..<calls { try body() }
             samples.append((now() - start) / Double(calls))
         }
-        samples.sort()
-        let middle = samples.count / 2
-        let median = samples.count % 2 == 1 ? samples[middle] : (samples[middle - 1] + samples[middle]) / 2
-        return Timing(median: median, fastest: samples.first!, slowest: samples.last!)
+        return Timing(samples: samples)
     }
 
     /// Seconds on a monotonic clock.

@@ -1,0 +1,308 @@
+// Probes of the machine itself: how long one load waits at each level of the memory hierarchy,
+// how many bytes per second each level delivers, and how many FLOPs per second the cores can do.
+//
+//   W = working-set bytes, T = threads, line = 64 bytes (one cache line), lane = one Float of a SIMD16
+//
+// Each probe is a tight loop that does one thing and whose result is returned, so the compiler
+// cannot drop it. The `hardware` lesson times them; the tests check that they compute the right thing.
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import Foundation
+import Synchronization
+import _Support
+
+/// Microbenchmarks of this machine: pointer chasing (latency), streaming reads (bandwidth per
+/// cache level), a register-resident FMA loop (peak compute) and STREAM (DRAM bandwidth).
+public enum MachineProbes {
+    /// Bytes of one cache line on every CPU this project runs on.
+    public static let lineBytes = 64
+
+    // MARK: - A random single-cycle permutation
+
+    /// A random permutation of `0..<count` that is one cycle through every element (Sattolo's
+    /// algorithm, 1986): following i → next[i] from any start visits all `count` elements before
+    /// it returns.
+    ///
+    /// Sattolo's shuffle is Fisher–Yates with the swap partner drawn from the elements *before* i
+    /// (j < i, never j = i); that one change makes every permutation it can produce a single
+    /// cycle, each of the (count − 1)! of them equally likely.
+    ///
+    ///     var rng = SeededGenerator(seed: 1)
+    ///     let next = MachineProbes.singleCyclePermutation(count: 5, using: &rng)   // e.g. [3, 0, 4, 1, 2]
+    public static func singleCyclePermutation(count: Int, using generator: inout SeededGenerator) -> [Int] {
+        var next = Array(0..<max(0, count))
+        var i = count - 1
+        while i > 0 {
+            let j = generator.nextInt(below: i)        // 0 ≤ j < i
+            next.swapAt(i, j)
+            i -= 1
+        }
+        return next
+    }
+
+    // MARK: - Bandwidth of one level: reading a buffer again and again
+
+    /// Reads every float of `buffer` `passes` times and returns their sum (so the reads cannot be
+    /// optimised away). Eight SIMD16 accumulators keep eight 64-byte loads in flight per step,
+    /// more than the adder's latency needs, so the loop runs at the speed of the loads.
+    ///
+    /// Bytes moved: passes · buffer.count · 4.
+    public static func read(_ buffer: ProbeBuffer, passes: Int) -> Float {
+        keep(readKernel(UnsafePointer(buffer.pointer), count: buffer.count, passes: passes, zero: kept() * 0))
+    }
+
+    /// One thread per buffer, concurrently (on up to `Parallel.threadCount` threads): each reads
+    /// its own buffer `passes` times. Bytes moved: passes · Σ buffer.count · 4.
+    public static func read(_ buffers: [ProbeBuffer], passes: Int) -> Float {
+        let sums = UnsafeMutablePointer<Float>.allocate(capacity: max(1, buffers.count))
+        defer { sums.deallocate() }
+        let zero = kept() * 0
+        Parallel.forEach(chunks: buffers.count) { i in
+            sums[i] = readKernel(UnsafePointer(buffers[i].pointer), count: buffers[i].count, passes: passes, zero: zero)
+        }
+        var total: Float = 0
+        for i in 0..<buffers.count { total += sums[i] }
+        return keep(total)
+    }
+
+    @inline(never)
+    static func readKernel(_ x: UnsafePointer<Float>, count: Int, passes: Int, zero: Float) -> Float {
+        var s0 = SIMD16<Float>(repeating: zero), s1 = SIMD16<Float>(), s2 = SIMD16<Float>(), s3 = SIMD16<Float>()
+        var s4 = SIMD16<Float>(), s5 = SIMD16<Float>(), s6 = SIMD16<Float>(), s7 = SIMD16<Float>()
+        let blocks = count / 128 * 128
+        var tail: Float = 0
+        for _ in 0..<max(0, passes) {
+            var i = 0
+            while i < blocks {
+                s0 += load(x + i); s1 += load(x + i + 16); s2 += load(x + i + 32); s3 += load(x + i + 48)
+                s4 += load(x + i + 64); s5 += load(x + i + 80); s6 += load(x + i + 96); s7 += load(x + i + 112)
+                i += 128
+            }
+            while i + 16 <= count {
+                s0 += load(x + i)
+                i += 16
+            }
+            while i < count {
+                tail += x[i]
+                i += 1
+            }
+        }
+        return ((s0 + s1) + (s2 + s3) + (s4 + s5) + (s6 + s7)).sum() + tail
+    }
+
+    // MARK: - Peak compute: fused multiply-adds on registers
+
+    /// Independent FMA chains in `fmaLoop`: each is one zmm register. An FMA's result is ready
+    /// 4 cycles after it starts, and a core starts 2 per cycle, so at least 8 chains must be in
+    /// flight to keep both units busy; 12 leave room.
+    public static let fmaChains = 12
+
+    /// FLOPs of one iteration of `fmaLoop`: chains × 16 lanes × 2 (a multiply and an add).
+    public static let fmaFlopsPerIteration = fmaChains * 16 * 2
+
+    /// x ← x · m + a on `fmaChains` SIMD16 registers, `iterations` times, without touching
+    /// memory; returns the sum of the chains. Every value converges to a / (1 − m) = 0.1 and
+    /// never becomes denormal or infinite. FLOPs: iterations · `fmaFlopsPerIteration`.
+    public static func fmaLoop(iterations: Int, start: Float = 1) -> Float {
+        keep(fmaKernel(iterations: iterations, start: start + kept() * 0))
+    }
+
+    @inline(never)
+    static func fmaKernel(iterations: Int, start: Float) -> Float {
+        let m = SIMD16<Float>(repeating: 0.999_999), a = SIMD16<Float>(repeating: 0.000_000_1)
+        var x0 = SIMD16<Float>(repeating: start), x1 = x0 + 1, x2 = x0 + 2, x3 = x0 + 3
+        var x4 = x0 + 4, x5 = x0 + 5, x6 = x0 + 6, x7 = x0 + 7
+        var x8 = x0 + 8, x9 = x0 + 9, x10 = x0 + 10, x11 = x0 + 11
+        for _ in 0..<max(0, iterations) {
+            x0 = a.addingProduct(x0, m); x1 = a.addingProduct(x1, m); x2 = a.addingProduct(x2, m)
+            x3 = a.addingProduct(x3, m); x4 = a.addingProduct(x4, m); x5 = a.addingProduct(x5, m)
+            x6 = a.addingProduct(x6, m); x7 = a.addingProduct(x7, m); x8 = a.addingProduct(x8, m)
+            x9 = a.addingProduct(x9, m); x10 = a.addingProduct(x10, m); x11 = a.addingProduct(x11, m)
+        }
+        return ((x0 + x1) + (x2 + x3) + (x4 + x5) + (x6 + x7) + (x8 + x9) + (x10 + x11)).sum()
+    }
+
+    /// `fmaLoop` on `threads` threads at once (each its own loop of `iterations`); returns the sum.
+    /// FLOPs: threads · iterations · `fmaFlopsPerIteration`.
+    public static func fmaLoop(iterations: Int, threads: Int) -> Float {
+        let results = UnsafeMutablePointer<Float>.allocate(capacity: max(1, threads))
+        defer { results.deallocate() }
+        let zero = kept() * 0
+        Parallel.forEach(chunks: threads) { t in results[t] = fmaKernel(iterations: iterations, start: Float(t) + zero) }
+        var total: Float = 0
+        for t in 0..<threads { total += results[t] }
+        return keep(total)
+    }
+
+    // MARK: - Keeping the optimiser honest
+
+    /// The last result of a one-thread probe, whose value (times 0) the next one starts from.
+    ///
+    /// NOTE: a probe is a pure function, and a timing loop calls it with the same arguments again
+    /// and again: a whole-module release build dropped the calls whose results were unused, or
+    /// hoisted them out of the loop, and "measured" 53 000 GFLOP/s. Reading the last result before
+    /// a call and storing the new one after it, through an atomic the optimiser cannot see
+    /// through, chains the calls: each one must run, in order. (x · 0 is not folded for floats:
+    /// x might be ∞ or NaN.)
+    private static let sink = Atomic<UInt32>(0)
+
+    static func kept() -> Float { Float(bitPattern: sink.load(ordering: .relaxed)) }
+
+    static func keep(_ value: Float) -> Float {
+        sink.store(value.bitPattern, ordering: .relaxed)
+        return value
+    }
+
+    /// The clock the operating system reports for CPU 0, in GHz (Linux: "cpu MHz" in
+    /// /proc/cpuinfo; macOS: hw.cpufrequency where it exists), or nil. In a virtual machine this
+    /// is often the nominal clock, and a core may run faster while boosting.
+    public static var reportedClockGHz: Double? {
+        #if os(Linux)
+        guard let text = try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8),
+              let line = text.split(separator: "\n").first(where: { $0.hasPrefix("cpu MHz") }),
+              let value = line.split(separator: ":").last.flatMap({ Double($0.trimmingCharacters(in: .whitespaces)) }),
+              value > 0 else { return nil }
+        return value / 1000
+        #elseif canImport(Darwin)
+        var hertz: Int64 = 0
+        var size = MemoryLayout<Int64>.size
+        guard sysctlbyname("hw.cpufrequency", &hertz, &size, nil, 0) == 0, hertz > 0 else { return nil }
+        return Double(hertz) / 1e9
+        #else
+        return nil
+        #endif
+    }
+
+    /// FLOPs one core can start per cycle at most: FMA units × SIMD lanes × 2. Assumes two FMA
+    /// units, as on AMD Zen 4/5 and most AVX-512 Xeons (Zen 4 splits a 512-bit FMA in two halves,
+    /// so it reaches half of this with 512-bit vectors); 16 lanes with AVX-512, 8 with AVX2,
+    /// 4 per unit elsewhere (NEON, 4 units on Apple cores: written as 2 × 8).
+    public static var assumedFlopsPerCycle: Int {
+        #if arch(x86_64)
+        return 2 * (SystemInfo.compiledForAVX512 ? 16 : 8) * 2
+        #else
+        return 2 * 8 * 2
+        #endif
+    }
+
+    // MARK: - Unaligned SIMD loads and stores
+
+    // NOTE: every file of probes has its own copies: in a debug build (files compiled one by one)
+    // a helper from another file is called, not inlined, even with @inline(__always).
+    @inline(__always)
+    fileprivate static func load(_ p: UnsafePointer<Float>) -> SIMD16<Float> {
+        UnsafeRawPointer(p).loadUnaligned(as: SIMD16<Float>.self)
+    }
+
+    @inline(__always)
+    fileprivate static func store(_ v: SIMD16<Float>, _ p: UnsafeMutablePointer<Float>) {
+        UnsafeMutableRawPointer(p).storeBytes(of: v, as: SIMD16<Float>.self)
+    }
+}
+
+// MARK: - Latency: chasing pointers around a random cycle
+
+/// A working set of `bytes` whose cache lines form one random cycle: each line holds the address
+/// of the next. Following it is the classic latency probe (lmbench's `lat_mem_rd`): every load
+/// needs the address the previous load returned, so loads cannot overlap, and the random order
+/// defeats the prefetchers. The time per hop is the latency of the level the working set fits in.
+///
+///     var rng = SeededGenerator(seed: 42)
+///     let ring = PointerChaseRing(bytes: 1 << 20, using: &rng)
+///     ring.chase(hops: 1_000_000)         // time this; divide by 1e6 for seconds per load
+public final class PointerChaseRing: @unchecked Sendable {
+    /// The working set, a multiple of 64 bytes.
+    public let bytes: Int
+    /// Cache lines in the ring: bytes / 64.
+    public let lines: Int
+    private let buffer: ProbeBuffer
+    /// Where the next `chase` starts: the walk continues round the cycle from call to call, so
+    /// repeated calls visit every line rather than the first few again and again.
+    private var cursor: UnsafeRawPointer
+
+    /// - Parameters:
+    ///   - bytes: the working set; rounded down to whole lines, at least one line.
+    ///   - generator: draws the cycle (`MachineProbes.singleCyclePermutation` over the lines).
+    public init(bytes: Int, using generator: inout SeededGenerator) {
+        let lines = max(1, bytes / MachineProbes.lineBytes)
+        self.lines = lines
+        self.bytes = lines * MachineProbes.lineBytes
+        buffer = ProbeBuffer(count: self.bytes / MemoryLayout<Float>.stride)
+        let next = MachineProbes.singleCyclePermutation(count: lines, using: &generator)
+        let base = UnsafeMutableRawPointer(buffer.pointer)
+        for line in 0..<lines {
+            let target = UnsafeRawPointer(base + next[line] * MachineProbes.lineBytes)
+            (base + line * MachineProbes.lineBytes).storeBytes(of: target, as: UnsafeRawPointer.self)
+        }
+        cursor = UnsafeRawPointer(base)
+    }
+
+    /// The line that line `line` points to (for tests).
+    public func successor(of line: Int) -> Int {
+        let base = UnsafeRawPointer(buffer.pointer)
+        let target = (base + line * MachineProbes.lineBytes).load(as: UnsafeRawPointer.self)
+        return (target - base) / MachineProbes.lineBytes
+    }
+
+    /// Follows the cycle `hops` times from where the last call stopped; returns the line it stops at.
+    @discardableResult
+    public func chase(hops: Int) -> Int {
+        cursor = Self.follow(cursor, hops: hops)
+        return (cursor - UnsafeRawPointer(buffer.pointer)) / MachineProbes.lineBytes
+    }
+
+    @inline(never)
+    static func follow(_ start: UnsafeRawPointer, hops: Int) -> UnsafeRawPointer {
+        var p = start
+        var left = hops
+        while left >= 8 {
+            p = p.load(as: UnsafeRawPointer.self); p = p.load(as: UnsafeRawPointer.self)
+            p = p.load(as: UnsafeRawPointer.self); p = p.load(as: UnsafeRawPointer.self)
+            p = p.load(as: UnsafeRawPointer.self); p = p.load(as: UnsafeRawPointer.self)
+            p = p.load(as: UnsafeRawPointer.self); p = p.load(as: UnsafeRawPointer.self)
+            left -= 8
+        }
+        while left > 0 {
+            p = p.load(as: UnsafeRawPointer.self)
+            left -= 1
+        }
+        return p
+    }
+}
+
+// MARK: - Buffers for the probes
+
+/// `count` floats, 64-byte aligned (2 MiB aligned and backed by 2 MiB pages where Linux allows
+/// it, for buffers of 2 MiB or more), zero-filled, freed when the last reference goes.
+///
+/// NOTE: with 4 KiB pages, a random walk over hundreds of MiB misses the TLB on almost every
+/// load and adds a page-table walk to each one; 2 MiB pages (Linux transparent huge pages,
+/// `madvise`) keep the latency probe measuring the caches and DRAM. Where the system declines,
+/// the largest working sets also pay for the page walks.
+public final class ProbeBuffer: @unchecked Sendable {
+    public let pointer: UnsafeMutablePointer<Float>
+    public let count: Int
+
+    public init(count: Int) {
+        self.count = max(0, count)
+        let bytes = max(1, self.count) * MemoryLayout<Float>.stride
+        let huge = 2 << 20
+        let alignment = bytes >= huge ? huge : 64
+        let rounded = (bytes + alignment - 1) / alignment * alignment
+        let raw = UnsafeMutableRawPointer.allocate(byteCount: rounded, alignment: alignment)
+        #if os(Linux)
+        if alignment == huge { _ = madvise(raw, rounded, 14) }   // 14 = MADV_HUGEPAGE
+        #endif
+        pointer = raw.bindMemory(to: Float.self, capacity: rounded / MemoryLayout<Float>.stride)
+        pointer.initialize(repeating: 0, count: rounded / MemoryLayout<Float>.stride)
+    }
+
+    deinit { UnsafeMutableRawPointer(pointer).deallocate() }
+
+    /// The elements, for setting up inputs and checking outputs.
+    public var buffer: UnsafeMutableBufferPointer<Float> { UnsafeMutableBufferPointer(start: pointer, count: count) }
+}
