@@ -36,30 +36,9 @@ extension Kernels {
         return (y.reshapedUnchecked(x.shape), cdf.reshapedUnchecked(x.shape))
     }
 
-    /// Φ(x) = ½ erfc(−x/√2) for sixteen elements.
-    ///
-    /// erfc by the Chebyshev-fitted formula of Numerical Recipes (§6.2, `erfcc`), whose relative
-    /// error is below 1.2·10⁻⁷ for every z ≥ 0:
-    ///
-    ///     t = 1 / (1 + z/2),   erfc(z) ≈ t · exp(−z² + P(t))          (P of degree 9)
-    ///
-    /// and erfc(−z) = 2 − erfc(z). Computing erfc (not 1 − erf) keeps Φ accurate far in the
-    /// negative tail, where GELU's output is a tiny multiple of x.
+    /// Φ(x) for sixteen elements (`VectorMath.normalCDF`, Numerical Recipes' erfc).
     @inline(__always)
-    static func normalCDF(_ x: SIMD16<Float>) -> SIMD16<Float> {
-        let z = (x * -0.707_106_781_186_547_5)                          // −x/√2
-        let a = z.replacing(with: -z, where: z .< 0)                    // |z|
-        let t = 1 / (1 + 0.5 * a)
-        // Horner's rule, written out (a loop over an array literal was not unrolled).
-        @inline(__always) func step(_ p: SIMD16<Float>, _ c: Float) -> SIMD16<Float> { SIMD16(repeating: c).addingProduct(p, t) }
-        var p = SIMD16<Float>(repeating: 0.170_872_77)
-        p = step(step(step(p, -0.822_152_23), 1.488_515_87), -1.135_203_98)
-        p = step(step(step(p, 0.278_868_07), -0.186_288_06), 0.096_784_18)
-        p = step(step(step(p, 0.374_091_96), 1.000_023_68), -1.265_512_23)
-        let erfcAbs = t * VectorMath.exp(p - a * a)                     // erfc(|z|)
-        let erfc = erfcAbs.replacing(with: 2 - erfcAbs, where: z .< 0)  // erfc(z)
-        return 0.5 * erfc
-    }
+    static func normalCDF(_ x: SIMD16<Float>) -> SIMD16<Float> { VectorMath.normalCDF(x) }
 
     /// g · (Φ(x) + x φ(x)), φ(x) = e^(−x²/2)/√(2π): the GELU backward, given Φ(x) from the forward.
     static func geluBackward(_ g: Tensor, _ x: Tensor, _ cdf: Tensor) -> Tensor {

@@ -94,6 +94,23 @@ private let cases: [ActivationCase] = [
         #expect(Tensor([-100]).sigmoid().item >= 0)
     }
 
+    /// A tensor large enough to be split over the threads, against the scalar float64 formula
+    /// x · ½(1 + erf(x/√2)); and `gelu(into:)` writes the same values without allocating.
+    @Test func geluOfALargeTensorMatchesTheScalarFormula() throws {
+        var rng = SeededGenerator(seed: 11)
+        let x = Tensor.randomNormal([300, 1001], std: 3, using: &rng)
+        let expected = x.scalars.map { v -> Double in
+            let d = Double(v)
+            return d * 0.5 * (1 + Foundation.erf(d / 2.0.squareRoot()))
+        }
+        expectClose(x.gelu(), shape: [300, 1001], expected, rtol: 4 * ulp, atol: 2e-6)
+        var output = Tensor.zeros([300, 1001])
+        try x.gelu(into: &output)
+        expectClose(output, shape: [300, 1001], expected, rtol: 4 * ulp, atol: 2e-6)
+        var wrong = Tensor.zeros([1001, 300])
+        #expect(throws: TensorError.self) { try x.gelu(into: &wrong) }
+    }
+
     @Test func geluOfExtremes() {
         let y = Tensor([-1000, -30, 30, 1000, .infinity]).gelu()
         #expect(y.scalars == [0, 0, 30, 1000, .infinity])

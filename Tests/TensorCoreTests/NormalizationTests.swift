@@ -177,6 +177,30 @@ private let logSoftmaxRtol = 2 * ulp, logSoftmaxAtol = 2e-7
         }
     }
 
+    /// Rows wide enough for whole vectors plus a tail, and enough of them to be split over the
+    /// threads, against a float64 normalisation of each row; `layerNorm(into:)` agrees.
+    @Test func manyWideRowsMatchFloat64() throws {
+        var rng = SeededGenerator(seed: 5)
+        let (rows, d) = (96, 1000)
+        let x = Tensor.randomNormal([rows, d], mean: 2, std: 3, using: &rng)
+        let g = Tensor.randomNormal([d], using: &rng), b = Tensor.randomNormal([d], using: &rng)
+        var expected: [Double] = []
+        for i in 0..<rows {
+            let row = try x.row(i).scalars.map(Double.init)
+            let mean = row.reduce(0, +) / Double(d)
+            let variance = row.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / Double(d)
+            for j in 0..<d {
+                expected.append((row[j] - mean) / (variance + 1e-5).squareRoot() * Double(g.scalars[j]) + Double(b.scalars[j]))
+            }
+        }
+        expectClose(try x.layerNorm(gamma: g, beta: b), shape: [rows, d], expected, rtol: 1e-5, atol: 1e-5)
+        var output = Tensor.zeros([rows, d])
+        try x.layerNorm(gamma: g, beta: b, into: &output)
+        expectClose(output, shape: [rows, d], expected, rtol: 1e-5, atol: 1e-5)
+        var wrong = Tensor.zeros([rows, d + 1])
+        #expect(throws: TensorError.self) { try x.layerNorm(into: &wrong) }
+    }
+
     @Test(arguments: [[7], [1, 8], [8, 1], [], [16]])
     func wrongParameterShapeThrows(shape: [Int]) {
         let bad = Tensor.ones(shape)
