@@ -128,10 +128,10 @@ public enum HardwareLesson: Lesson {
         let n = settings.maxN, g = settings.peakGEMMSize
         // The steps run one after another and free what they allocate; the largest one counts.
         let needs = [
-            (3 * settings.streamElements * 4, "the STREAM arrays"),
-            (settings.sweepSizes.last! * (1 + settings.threads), "the latency and bandwidth sweeps"),
-            (3 * n * n * 4 + 8 * n * settings.headDim * 4, "attention's N×N matrices at N = \(n)"),
-            (3 * g * g * 4, "the \(g)×\(g) matrices of the SGEMM peak"),
+            (3 * settings.streamElements * 4, "STREAM (three arrays)"),
+            (settings.sweepSizes.last! * (1 + settings.threads), "the largest latency and bandwidth sweep"),
+            (3 * n * n * 4 + 8 * n * settings.headDim * 4, "attention at N = \(n)"),
+            (3 * g * g * 4, "the SGEMM peak at n = \(g)"),
         ]
         for (bytes, purpose) in needs { try SystemInfo.requireMemory(bytes: bytes, for: purpose) }
     }
