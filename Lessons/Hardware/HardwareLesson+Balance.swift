@@ -71,7 +71,7 @@ extension HardwareLesson {
             title: "Machine balance = peak compute / bandwidth",
             columns: ["machine", "compute", "GFLOP/s", "memory", "capacity", "GB/s", "balance (FLOP/byte)"],
             alignments: [.left, .left, .right, .left, .right, .right, .right])
-        let here = "this machine (\(settings.threads) threads)"
+        let here = "this machine (\(settings.threadsText))"
         let dramSize = formatBytes(SystemInfo.physicalMemory)
         let dram = "DRAM, triad (bytes moved)"
         try table.append([here, "FMA loop (measured)", significant(machine.fmaPeak), dram, dramSize,

@@ -36,7 +36,7 @@ extension HardwareLesson {
         let fmaOne = Stopwatch.time(repeats: settings.repeats, minimumSample: settings.minimumSample) {
             _ = MachineProbes.fmaLoop(iterations: iterations)
         }
-        let fmaAll = Stopwatch.time(repeats: settings.repeats, minimumSample: settings.minimumSample) {
+        let fmaAll = t == 1 ? fmaOne : Stopwatch.time(repeats: settings.repeats, minimumSample: settings.minimumSample) {
             _ = MachineProbes.fmaLoop(iterations: iterations, threads: t)
         }
 
@@ -90,10 +90,9 @@ extension HardwareLesson {
         func share(_ rate: Rate, threads: Int) -> String {
             compute.theoreticalPerCore.map { format(100 * rate.median / ($0 * Double(threads)), 0) + "%" } ?? "—"
         }
-        try table.append(["FMA loop (\(MachineProbes.fmaChains) zmm chains, registers only)", "1",
-                          compute.fmaOneThread.text, share(compute.fmaOneThread, threads: 1)])
-        try table.append(["FMA loop (\(MachineProbes.fmaChains) zmm chains, registers only)", "\(t)",
-                          compute.fmaAllThreads.text, share(compute.fmaAllThreads, threads: t)])
+        let fma = "FMA loop (\(MachineProbes.fmaChains) chains of 16 floats, registers only)"
+        try table.append([fma, "1", compute.fmaOneThread.text, share(compute.fmaOneThread, threads: 1)])
+        if t > 1 { try table.append([fma, "\(t)", compute.fmaAllThreads.text, share(compute.fmaAllThreads, threads: t)]) }
         for run in compute.gemm {
             try table.append(["SGEMM \(run.size)×\(run.size)×\(run.size), \(run.backend.rawValue)", "\(run.threads)",
                               run.rate.text, share(run.rate, threads: run.threads)])
@@ -122,7 +121,7 @@ extension HardwareLesson {
         sentences.append("""
             SGEMM at n = \(peak.size) must also bring A, B and C through the caches; the best \
             backend here, \(peak.backend.rawValue), reaches \(significant(peak.rate.median)) GFLOP/s on \
-            \(peak.threads) threads, \(format(100 * peak.rate.median / compute.fmaAllThreads.median, 0))% of the FMA loop.
+            \(countText(peak.threads, "thread")), \(format(100 * peak.rate.median / compute.fmaAllThreads.median, 0))% of the FMA loop.
             """)
         for other in compute.gemm where other.threads == peak.threads && other.backend != peak.backend {
             sentences.append("\(other.backend.rawValue) reaches \(significant(other.rate.median)) GFLOP/s.")

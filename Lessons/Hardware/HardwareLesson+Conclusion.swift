@@ -25,8 +25,8 @@ extension HardwareLesson {
         var lines: [String] = []
         let balance = machine.fmaPeak / machine.dram
         lines.append("""
-            Balance: this machine does \(significant(machine.fmaPeak)) GFLOP/s (FMA peak, \(settings.threads) \
-            threads) against \(significant(machine.dram)) GB/s from DRAM: \(significant(balance)) FLOPs per \
+            Balance: this machine does \(significant(machine.fmaPeak)) GFLOP/s (FMA peak, \(settings.threadsText)) \
+            against \(significant(machine.dram)) GB/s from DRAM: \(significant(balance)) FLOPs per \
             byte. The A100 of the lecture: \(significant(A100.bf16TensorCore / A100.hbmLow)) (bf16 tensor \
             cores over HBM). Below its balance an operation is memory-bound.
             """)

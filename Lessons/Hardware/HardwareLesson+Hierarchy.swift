@@ -54,8 +54,8 @@ extension HardwareLesson {
             address of the next (drawn by Sattolo's algorithm, so the cycle covers every line); \
             each load needs the previous one's answer, so the time per hop is the time of one load \
             from wherever W fits. Bandwidth: reading W bytes again and again with SIMD loads, on \
-            one thread and on \(settings.threads) threads at once, each with its own W bytes.
-            """)
+            one thread
+            """ + (settings.threads > 1 ? " and on \(settings.threads) threads at once, each with its own W bytes." : "."))
 
         var generator = context.generator(for: "pointer-chase")
         var points: [Hierarchy.Point] = []
@@ -65,14 +65,15 @@ extension HardwareLesson {
             let latency = Stopwatch.time(repeats: settings.repeats, minimumSample: settings.minimumSample) {
                 ring.chase(hops: hops)
             }.divided(by: Double(hops))
-            let one = ProbeBuffer(count: bytes / 4), many = (0..<settings.threads).map { _ in ProbeBuffer(count: bytes / 4) }
+            let one = ProbeBuffer(count: bytes / 4)
+            let many = (0..<(settings.threads > 1 ? settings.threads : 0)).map { _ in ProbeBuffer(count: bytes / 4) }
             // Each call reads at least 32 MiB per thread, so that neither a 4 KiB pass nor waking
             // the other threads is lost in the call's own cost.
             let passes = max(1, (32 << 20) / bytes)
             let single = Stopwatch.time(repeats: settings.repeats, minimumSample: settings.minimumSample) {
                 _ = MachineProbes.read(one, passes: passes)
             }
-            let all = Stopwatch.time(repeats: settings.repeats, minimumSample: settings.minimumSample) {
+            let all = settings.threads == 1 ? single : Stopwatch.time(repeats: settings.repeats, minimumSample: settings.minimumSample) {
                 _ = MachineProbes.read(many, passes: passes)
             }
             let work = Double(passes * bytes)
@@ -174,15 +175,15 @@ extension HardwareLesson {
         }
         try context.save(latency, as: "latency", data: .tensor(try Tensor(shape: [x.count, 4], scalars: latencyData)))
 
+        var series = [Series(name: "1 thread", x: x, y: hierarchy.points.map(\.oneThread.median), symbol: .circle)]
+        if settings.threads > 1 {
+            series.append(Series(name: "\(settings.threads) threads (sum)", x: x, y: hierarchy.points.map(\.allThreads.median),
+                                 style: .dashed, symbol: .square))
+        }
         let bandwidth = LineChart(
             title: "Read bandwidth vs working set (SIMD loads; all threads: each its own W bytes)",
             xLabel: "working set W per thread (bytes)", yLabel: "read bandwidth (GB/s, median)",
-            series: [
-                Series(name: "1 thread", x: x, y: hierarchy.points.map(\.oneThread.median), symbol: .circle),
-                Series(name: "\(settings.threads) threads (sum)", x: x, y: hierarchy.points.map(\.allThreads.median),
-                       style: .dashed, symbol: .square),
-            ],
-            xScale: .log, yScale: .log, markers: markers)
+            series: series, xScale: .log, yScale: .log, markers: markers)
         // [points, 7]: W (bytes), 1 thread median, low, high, all threads median, low, high (GB/s)
         let bandwidthData = hierarchy.points.flatMap { p in
             [Float(p.bytes), Float(p.oneThread.median), Float(p.oneThread.low), Float(p.oneThread.high),

@@ -134,7 +134,7 @@ extension HardwareLesson {
             let bound = memory.gbs * p.cost.intensity < machine.fmaPeak ? "memory (\(memory.name))" : "compute"
             try table.append([
                 p.label, scientific(Float(p.cost.flops)), formatBytes(Int(p.cost.bytes)), significant(p.cost.intensity),
-                p.timing.millisecondsText, significant(p.gflops), memory.name, significant(roof),
+                millisecondsText(p.timing), significant(p.gflops), memory.name, significant(roof),
                 format(100 * p.gflops / roof, 0) + "%", bound,
             ])
         }
@@ -184,7 +184,7 @@ extension HardwareLesson {
             annotations += members.map { Annotation(x: $0.cost.intensity, y: $0.gflops, text: label($0), color: color) }
         }
         let chart = LineChart(
-            title: "Roofline of this machine (\(settings.threads) threads): measured operations under measured roofs",
+            title: "Roofline of this machine (\(settings.threadsText)): measured operations under measured roofs",
             xLabel: "arithmetic intensity (FLOPs per byte moved)", yLabel: "achieved GFLOP/s (median)",
             series: series, xScale: .log, yScale: .log, xRange: low...high, legend: .outside, width: 1400, height: 800,
             annotations: annotations)

@@ -33,12 +33,14 @@ extension HardwareLesson {
             }
             rates.append((kernel, Rate(work: kernel.bytes(elements: n), per: timing)))
         }
-        let single = withThreads(1) {
-            Stopwatch.time(repeats: settings.repeats, minimumSample: settings.minimumSample) {
+        let triadAll = rates.first { $0.0 == .triad }!.1
+        let triadOne = settings.threads == 1 ? triadAll : withThreads(1) {
+            Rate(work: StreamKernel.triad.bytes(elements: n), per: Stopwatch.time(
+                repeats: settings.repeats, minimumSample: settings.minimumSample) {
                 MachineProbes.stream(.triad, a: a, b: b, c: c, scalar: scalar)
-            }
+            })
         }
-        let stream = Stream(elements: n, rates: rates, triadOneThread: Rate(work: StreamKernel.triad.bytes(elements: n), per: single))
+        let stream = Stream(elements: n, rates: rates, triadOneThread: triadOne)
 
         var table = Table(
             title: "STREAM, 3 arrays of \(formatBytes(n * 4)) each (\(format(Double(n * 4) / Double(settings.lastLevelCache), 0))× the LLC), GB/s: median (slowest–fastest)",
@@ -50,14 +52,14 @@ extension HardwareLesson {
                               "\(threads)", rate.text, significant(withAllocate)])
         }
         for (kernel, rate) in rates { try row(kernel, rate, threads: settings.threads) }
-        try row(.triad, stream.triadOneThread, threads: 1)
+        if settings.threads > 1 { try row(.triad, stream.triadOneThread, threads: 1) }
         try context.show(table, as: "stream")
         context.say("""
             STREAM counts each array once per pass: triad a = b + s·c moves 12 bytes per element. \
             The hardware moves 16: before a core writes a line of a it reads it (write-allocate), \
-            hence the last column. With \(settings.threads) threads triad streams \
-            \(significant(stream.triad.median)) GB/s; one thread alone gets \
-            \(significant(stream.triadOneThread.median)) GB/s. This is the machine's DRAM roof: no \
+            hence the last column. With \(settings.threadsText) triad streams \
+            \(significant(stream.triad.median)) GB/s\(settings.threads > 1 ? "; one thread alone gets \(significant(stream.triadOneThread.median)) GB/s" : ""). \
+            This is the machine's DRAM roof: no \
             operation on data that lives in DRAM can move it faster. The roofline below counts the \
             bytes an operation really moves, so its DRAM roof is triad's \
             \(significant(stream.triad.median * 4 / 3)) GB/s including the write-allocate. Triad does \

@@ -81,6 +81,8 @@ public enum HardwareLesson: Lesson {
         let headDim: Int
         /// Threads of the "all threads" measurements: `--threads`, else every core.
         let threads: Int
+        /// "1 thread", "2 threads".
+        var threadsText: String { countText(threads, "thread") }
         /// Dropout probability of the attention breakdown (the original transformer's 0.1).
         let dropout: Float = 0.1
         /// The clock the cores actually run at, from the FMA loop (see `estimateClock`).
@@ -129,7 +131,7 @@ public enum HardwareLesson: Lesson {
         // The steps run one after another and free what they allocate; the largest one counts.
         let needs = [
             (3 * settings.streamElements * 4, "STREAM (three arrays)"),
-            (settings.sweepSizes.last! * (1 + settings.threads), "the largest latency and bandwidth sweep"),
+            (settings.sweepSizes.last! * (2 + settings.threads), "the largest latency and bandwidth sweep"),
             (3 * n * n * 4 + 8 * n * settings.headDim * 4, "attention at N = \(n)"),
             (3 * g * g * 4, "the SGEMM peak at n = \(g)"),
         ]
@@ -173,7 +175,7 @@ public enum HardwareLesson: Lesson {
             Measured on \(SystemInfo.cpuModel) (\(SystemInfo.coreCount) cores\(reported); SIMD: \
             \(SystemInfo.simdFeatures.joined(separator: " "))), \(formatBytes(SystemInfo.physicalMemory)) of \
             memory, \(SystemInfo.buildConfiguration) build (kernels \(SystemInfo.kernelFlags)), \
-            \(settings.threads) \(settings.threads == 1 ? "thread" : "threads") for "all threads". Every time below is the median of \
+            \(settings.threadsText) for "all threads". Every time below is the median of \
             \(settings.repeats) samples after a warm-up, each sample at least \
             \(format(settings.minimumSample * 1e3, 0)) ms long; the spread (fastest–slowest) is shown beside it.
             """ + clock)
@@ -230,6 +232,15 @@ extension HardwareLesson {
         var text: String { "\(significant(median)) (\(significant(low))–\(significant(high)))" }
     }
 }
+
+/// "0.00123 (0.00120–0.00130)": a timing in milliseconds to three significant digits, so that
+/// the microseconds of a small GEMM do not print as "0.000".
+func millisecondsText(_ timing: Timing) -> String {
+    "\(significant(timing.median * 1e3)) (\(significant(timing.fastest * 1e3))–\(significant(timing.slowest * 1e3)))"
+}
+
+/// "1 thread", "3 threads".
+func countText(_ count: Int, _ noun: String) -> String { count == 1 ? "1 \(noun)" : "\(count) \(noun)s" }
 
 /// A positive number with about three significant digits: "0.0123", "1.23", "12.3", "1234".
 func significant(_ value: Double) -> String {
