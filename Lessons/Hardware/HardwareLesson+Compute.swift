@@ -101,19 +101,19 @@ extension HardwareLesson {
 
         let peak = compute.gemmPeak
         var sentences = ["""
-            The FMA loop keeps \(MachineProbes.fmaChains) independent chains x ← x·m + a in 512-bit \
-            registers: no memory, so it runs at the speed of the arithmetic units, \
-            \(significant(compute.fmaOneThread.median)) GFLOP/s on one core and \
-            \(significant(compute.fmaAllThreads.median)) on \(t).
-            """]
+            The FMA loop keeps \(MachineProbes.fmaChains) independent chains x ← x·m + a of 16 \
+            floats each in registers: no memory, so it runs at the speed of the arithmetic units, \
+            \(significant(compute.fmaOneThread.median)) GFLOP/s on one core
+            """ + (t > 1 ? " and \(significant(compute.fmaAllThreads.median)) on \(t)." : ".")]
         if let perCore = compute.theoreticalPerCore, let clock = MachineProbes.reportedClockGHz {
             let lanes = MachineProbes.assumedFlopsPerCycle / 4
+            let reached = 100 * compute.fmaOneThread.median / perCore
             var sentence = """
                 The theoretical peak of a core, 2 FMA units × \(lanes) lanes × 2 FLOPs × \(format(clock, 2)) GHz \
                 (the clock the system reports), is \(significant(perCore)) GFLOP/s; the loop reaches \
-                \(format(100 * compute.fmaOneThread.median / perCore, 0))% of it
+                \(format(reached, 0))% of it
                 """
-            if let busy = settings.clockGHz, busy > clock * 1.05 {
+            if let busy = settings.clockGHz, reached > 100.5, busy > clock {
                 sentence += " — more than 100%: busy cores boost to about \(format(busy, 2)) GHz, above the reported clock"
             }
             sentences.append(sentence + ".")
