@@ -146,15 +146,20 @@ extension HardwareLesson {
         }
         try context.show(table, as: "attention-model")
         let measured = breakdown.timings.map { breakdown.elementwiseTimeShare($0) }
+        // The FLOPs of one product (2·N²·d) at the peak, over one trip of the N×N matrix through
+        // memory (4·N² bytes here, 2·N² in bf16 on the A100): d·B/(2P) here, d·B/P there.
+        let d = Double(breakdown.headDim)
+        let tripsHere = d * machine.dram / (2 * machine.gemmPeak), tripsA100 = d * A100.hbmLow / A100.bf16TensorCore
         context.say("""
             The roofline model — every pass takes the longer of its FLOPs over the peak and its \
             bytes over the bandwidth — gives the elementwise passes \(percentRange(breakdown.modelA100)) \
-            of the time on the A100: its products are over in a moment next to the N×N matrix's \
-            eight crossings of memory (written by QKᵀ, read and written by each elementwise pass, \
-            read by PV), six of which belong to the elementwise passes. With this \
-            machine's roofs (\(significant(machine.gemmPeak / machine.dram)) FLOPs of SGEMM per byte of DRAM, not \
-            \(significant(A100.bf16TensorCore / A100.hbmLow))) a product costs about as much as a trip \
-            through memory, and the model gives \(percentRange(breakdown.modelHere)); measured: \
+            of the time on the A100. The N×N matrix crosses memory eight times (written by QKᵀ, \
+            read and written by each elementwise pass, read by PV), and six of the crossings \
+            belong to the elementwise passes; on the A100 the FLOPs of one product (2·N²·d) take \
+            \(significant(tripsA100)) of the time of one crossing. With this machine's roofs \
+            (\(significant(machine.gemmPeak / machine.dram)) FLOPs of SGEMM per byte of DRAM, not \
+            \(significant(A100.bf16TensorCore / A100.hbmLow))) they take as long as \(significant(tripsHere)) \
+            crossings of DRAM, and the model gives \(percentRange(breakdown.modelHere)); measured: \
             \(percentRange(measured)).
             """)
     }
