@@ -14,7 +14,8 @@ extension HardwareLesson {
         case "layer_norm": "it reads each row twice (mean, then variance) before writing it"
         case "softmax": "its exp is a polynomial of about 20 FLOPs that the count takes as 1, so from cache the exp, not memory, is the limit"
         case "gemm": "at n = \(point.size) a product is too small to keep the tiles and the threads busy"
-        case "attention_standard", "attention_flash": "S and P make their trips through memory between thin products (inner dimension d), and the softmax's exp costs more than its one counted FLOP"
+        case "attention_standard": "S and P make their trips through memory between thin products (inner dimension d), and the softmax's exp costs more than its one counted FLOP"
+        case "attention_flash": "its tiles are thin products (inner dimension d) between rescalings of the running softmax, whose exp costs more than its one counted FLOP"
         default: "its kernel, not memory or arithmetic, sets the pace"
         }
     }
@@ -48,10 +49,11 @@ extension HardwareLesson {
                 """
             let above = memoryBound.filter { ratio($0) > 1.05 }
             if !above.isEmpty {
+                let masking = above.contains { $0.op == "masking" }
                 line += """
                      Above 100% (\(above.map(\.label).joined(separator: ", "))): fewer bytes came from \
                     that level than counted — a faster cache still held part of the matrix from the pass \
-                    before, and the causal mask only writes the masked half of the scores, never reads it.
+                    before\(masking ? ", and the causal mask only writes the masked half of the scores, never reads it" : "").
                     """
             }
             lines.append(line)
@@ -83,11 +85,12 @@ extension HardwareLesson {
         let agreeing = shares.filter { $0.1 > 0.5 }.map(\.0)
         let sharesText = shares.map { "N = \($0.0): \(format(100 * $0.1, 0))% of the time, \(format(100 * $0.2, 1))% of the FLOPs" }
             .joined(separator: "; ")
+        let productFlops = 1 - (shares.map(\.2).max() ?? 0)
         var claim = """
             The lecture's claim, "masking, softmax and dropout take the bulk of the time, matmul the \
             bulk of the FLOPs". Scale + mask, softmax and dropout together: \(sharesText). The matrix \
-            products do \(format(100 * (1 - (shares.map(\.2).max() ?? 0)), 1))% or more of the FLOPs at \
-            every N — that half of the claim holds here as on the GPU. 
+            products do \(format(100 * productFlops, 1))% or more of the FLOPs at every N — \
+            \(productFlops > 0.5 ? "that half of the claim holds here as on the GPU" : "not the bulk: that half of the claim fails at this d"). 
             """
         if agreeing.count == shares.count {
             claim += """
@@ -98,21 +101,30 @@ extension HardwareLesson {
         } else if agreeing.isEmpty {
             claim += """
                 The time half does not hold on this machine: the matrix products still take most of \
-                the time at every N measured (the elementwise passes \(percentRange(shares.map(\.1)))). \
-                The roofline model says why: with this machine's \(significant(balance)) FLOPs per byte \
-                it predicts \(percentRange(breakdown.modelHere)) for the elementwise passes; with the \
-                A100's \(significant(A100.bf16TensorCore / A100.hbmLow)), \(percentRange(breakdown.modelA100)) \
-                — the lecture's "bulk of the time". The claim is about a machine whose FLOPs have \
-                far outgrown its bandwidth.
+                the time at every N measured (the elementwise passes \(percentRange(shares.map(\.1)))).
+                """
+            let modelAgrees = (breakdown.modelHere.max() ?? 1) <= 0.5
+            claim += " " + """
+                The roofline model \(modelAgrees ? "says why" : "predicts otherwise here, so the kernels, not the roofs, decide"): \
+                with this machine's roofs (\(significant(machine.gemmPeak / machine.dram)) FLOPs of SGEMM per \
+                byte of DRAM) it predicts \
+                \(percentRange(breakdown.modelHere)) for the elementwise passes; with the A100's \
+                \(significant(A100.bf16TensorCore / A100.hbmLow)), \(percentRange(breakdown.modelA100))\
+                \((breakdown.modelA100.min() ?? 0) > 0.5 ? " — the lecture's \"bulk of the time\". The claim is about a machine whose FLOPs have far outgrown its bandwidth." : ".")
                 """
         } else {
             let others = shares.filter { $0.1 <= 0.5 }.map(\.0)
             claim += """
                 The time half holds at N = \(agreeing.map(String.init).joined(separator: ", ")) and not at \
-                N = \(others.map(String.init).joined(separator: ", ")): where the N×N matrix fits in \
-                the caches the elementwise passes are cheap; once it spills to DRAM they wait for \
-                memory and take most of the time.
+                N = \(others.map(String.init).joined(separator: ", ")).
                 """
+            // The usual reason, said only when the numbers have its shape: the larger N agree.
+            if agreeing.min()! > others.max()! {
+                claim += """
+                     While the N×N matrix fits in the caches the elementwise passes are cheap; once it \
+                    spills to DRAM they wait for memory and take most of the time.
+                    """
+            }
         }
         lines.append(claim)
         for line in lines { context.say("• " + line) }
