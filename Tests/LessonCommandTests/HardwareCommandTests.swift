@@ -88,6 +88,11 @@ struct HardwareCommandTests {
         // Standard attention at N = 512, d = 32: 4·N²·d + 6·N² FLOPs.
         #expect(lines.first { $0.hasPrefix("attention_standard,") }?.split(separator: ",")[2] == "35127296")
         #expect(run.stdout.contains("1 thread for \"all threads\""))
+        // (The shared banner's "1 threads", two lines, is the lesson command's, not this lesson's.)
+        #expect(!run.stdout.split(separator: "\n").dropFirst(2).contains { $0.contains("1 threads") })
+        // One thread: the FMA loop and the STREAM triad are measured, and listed, once.
+        let compute = try String(contentsOf: run.folder.appendingPathComponent("o/compute.csv"), encoding: .utf8)
+        #expect(compute.split(separator: "\n").filter { $0.contains("FMA loop") }.count == 1, "\(compute)")
     }
 
     @Test("bad options fail with one line, a non-zero exit and no files", arguments: [

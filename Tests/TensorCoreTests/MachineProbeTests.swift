@@ -145,7 +145,8 @@ import TestSupport
     @Test func attention() {
         // N = 4, d = 2: 4·16·2 + 6·16 = 224 FLOPs; 4·(4·16 + 4·8) = 384 bytes.
         expectCost(.attentionStandard(n: 4, d: 2), flops: 224, bytes: 384)
-        #expect(OperationCost.attentionStandard(n: 1024, d: 64).bytes == Double(AttentionIOModel.standardBytes(n: 1024, d: 64)))
+        // N = 1024, d = 64: 4·(4·1024² + 4·1024·64) = 4·(4 194 304 + 262 144) bytes; 4·1024²·64 + 6·1024² FLOPs.
+        expectCost(.attentionStandard(n: 1024, d: 64), flops: 274_726_912, bytes: 17_825_792)
         // N = 128, d = 64, Br = 64: Q once (8192), K and V twice (2 blocks · 2 · 8192), O and L (128·65).
         let blocks = FlashBlockSizes(queryRows: 64, keyRows: 128)
         expectCost(.attentionFlash(n: 128, d: 64, blocks: blocks), flops: 4_292_608, bytes: 4 * (8192 + 32_768 + 8320))
@@ -227,6 +228,17 @@ import TestSupport
         var unchanged = x
         unchanged.withUnsafeMutableBufferPointer { dropoutInPlace($0.baseAddress!, count: count, probability: 0, seed: 77) }
         #expect(unchanged == x)
+    }
+
+    @Test func dropoutHashMatchesLowbias32ByHand() {
+        // Values from an independent Python transcription of the doc comment's rule:
+        //   M = 0xffffffff
+        //   def mix(x): x ^= x >> 16; x = x * 0x7feb352d & M; x ^= x >> 15; x = x * 0x846ca68b & M; return x ^ (x >> 16)
+        //   def h(i, s): key = mix((((i >> 32) ^ (s >> 32)) + 0x9E3779B9) & M) ^ (s & M); return mix((i & M) ^ key)
+        #expect(dropoutHash(index: 0, seed: 0) == 2_926_543_089)
+        #expect(dropoutHash(index: 5, seed: 1) == 745_070_872)
+        #expect(dropoutHash(index: 5 + (1 << 32), seed: 1) == 1_431_266_743)
+        #expect(dropoutHash(index: 123_456_789, seed: 42) == 3_452_039_233)
     }
 
     @Test func dropoutHashIsUniform() {
