@@ -120,7 +120,7 @@ public final class StagedAttention: @unchecked Sendable {
 /// S ← S · scale for the scores a query may see, −∞ for the ones above the causal diagonal
 /// (key j > i + (M − N)); without `causal` only the scaling. Rows run in parallel.
 /// - Parameter s: [rows, columns], row-major.
-public func scaleAndMaskInPlace(_ s: UnsafeMutablePointer<Float>, rows n: Int, columns m: Int, scale: Float, causal: Bool) {
+func scaleAndMaskInPlace(_ s: UnsafeMutablePointer<Float>, rows n: Int, columns m: Int, scale: Float, causal: Bool) {
     Parallel.forEachRange(n, minimum: max(1, 16_384 / max(1, m))) { range in
         for i in range {
             let row = s + i * m
@@ -142,7 +142,7 @@ public func scaleAndMaskInPlace(_ s: UnsafeMutablePointer<Float>, rows n: Int, c
 /// - Parameters:
 ///   - x: `count` floats, changed in place.
 ///   - probability: p in [0, 1).
-public func dropoutInPlace(_ x: UnsafeMutablePointer<Float>, count: Int, probability p: Float, seed: UInt64) {
+func dropoutInPlace(_ x: UnsafeMutablePointer<Float>, count: Int, probability p: Float, seed: UInt64) {
     if p <= 0 { return }
     let threshold = dropoutThreshold(p), thresholds = SIMD16<UInt32>(repeating: threshold)
     let keepScale = 1 / (1 - p)
@@ -174,13 +174,13 @@ func dropoutThreshold(_ p: Float) -> UInt32 {
 /// The 32-bit hash that decides whether element `index` survives dropout: lowbias32 (Chris
 /// Wellons' integer hash, two multiply–xorshift rounds) of the low 32 bits of the index, xored
 /// with a key made from the seed and the high bits of the index.
-public func dropoutHash(index: Int, seed: UInt64) -> UInt32 {
+func dropoutHash(index: Int, seed: UInt64) -> UInt32 {
     let key = dropoutBlockKey(index: index, seed: seed)
     return dropoutMix(SIMD16<UInt32>(repeating: UInt32(truncatingIfNeeded: index) ^ key))[0]
 }
 
 /// Whether element `index` survives dropout with probability p.
-public func dropoutKeeps(index: Int, probability p: Float, seed: UInt64) -> Bool {
+func dropoutKeeps(index: Int, probability p: Float, seed: UInt64) -> Bool {
     p <= 0 || dropoutHash(index: index, seed: seed) >= dropoutThreshold(p)
 }
 

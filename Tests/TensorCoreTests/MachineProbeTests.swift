@@ -7,7 +7,7 @@
 
 import Foundation
 import Testing
-import TensorCore
+@testable import TensorCore
 import TestSupport
 
 @Suite struct PointerChaseTests {
