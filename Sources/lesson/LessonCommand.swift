@@ -39,6 +39,6 @@ func banner(for name: String, seed: UInt64, output: String, quick: Bool) -> Stri
     """
     Transformer Playground · lesson \(name)\(quick ? " (quick)" : "")
     seed \(seed) · output \(output) · \(SystemInfo.buildConfiguration) build (kernels \(SystemInfo.kernelFlags)) · \
-    GEMM \(GEMM.currentBackend.rawValue) · \(Parallel.threadCount) threads
+    GEMM \(GEMM.currentBackend.rawValue) · \(Parallel.threadCount) thread\(Parallel.threadCount == 1 ? "" : "s")
     """
 }
