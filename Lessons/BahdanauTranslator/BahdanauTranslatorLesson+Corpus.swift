@@ -99,8 +99,9 @@ extension BahdanauTranslatorLesson {
         context.say("""
             English sentences run from \(corpus.train.map(\.source.count).min() ?? 0) to \
             \(corpus.train.map(\.source.count).max() ?? 0) words (mean \(format(meanSource, 1))); the French ones are \
-            a little longer (mean \(format(meanTarget, 1))): ne … pas spends two words where English \
-            spends “does not”, and articles are never dropped.
+            a little longer (mean \(format(meanTarget, 1))): the past tense takes two words where \
+            English takes one (followed → ont suivi), and so do some negations (is not → n' est pas) \
+            and “something” (quelque chose).
             """)
     }
 }

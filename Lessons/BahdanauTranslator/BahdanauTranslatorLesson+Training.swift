@@ -84,11 +84,18 @@ extension BahdanauTranslatorLesson {
             return Translator(configuration, generator: &generator)
         }
         let model = replicas[0]
-        if !settings.retrain, let cached = try? loadCheckpointMetadata(path), cached["configuration"] == key,
-           let history = LossHistory(architecture, metadata: cached) {
-            try model.loadCheckpoint(from: path)
-            context.say("\(architecture.title): reusing the weights in \(file), trained earlier with the same settings and seed (--retrain trains again).")
-            return (model, nil, history)
+        if !settings.retrain, FileManager.default.fileExists(atPath: path) {
+            do {
+                let cached = try loadCheckpointMetadata(path)
+                if cached["configuration"] == key, let history = LossHistory(architecture, metadata: cached) {
+                    try model.loadCheckpoint(from: path)
+                    context.say("\(architecture.title): reusing the weights in \(file), trained earlier with the same settings and seed (--retrain trains again).")
+                    return (model, nil, history)
+                }
+                context.say("\(architecture.title): \(file) holds weights trained with other settings or another seed; training again.")
+            } catch {
+                context.say("\(architecture.title): cannot use \(file) (\(error)); training again.")
+            }
         }
         fflush(nil)   // the progress bar writes to standard error: print what came before first
         var batches = context.generator(for: "batches.\(architecture.rawValue)")
@@ -103,8 +110,10 @@ extension BahdanauTranslatorLesson {
         return (model, record, LossHistory(architecture: architecture, losses: record.losses, validation: record.validation))
     }
 
+    /// The metadata of a checkpoint; throws when the file cannot be read or is damaged (the
+    /// decoder checks its structure and the checksum of its data).
     static func loadCheckpointMetadata(_ path: String) throws -> [String: String] {
-        guard let data = FileManager.default.contents(atPath: path) else { return [:] }
+        guard let data = FileManager.default.contents(atPath: path) else { throw LessonError("\(path) cannot be read") }
         return try Safetensors.decode([UInt8](data), path: path).metadata
     }
 

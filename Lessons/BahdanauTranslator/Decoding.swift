@@ -45,14 +45,13 @@ func translateGreedily(_ model: Translator, _ sources: [[Int]]) throws -> [Trans
             let step = try model.step(previous: previous, state: state, memory: memory)
             let logP = try model.logits(step.features).value.logSoftmax()                     // [B, V]
             let v = logP.shape[1]
+            let alpha = step.attention?.scalars, s = step.attention?.shape[1] ?? 0   // [B, S]
             logP.withUnsafeBufferPointer { logP in
                 for row in open.sorted() {
                     let scores = logP.baseAddress! + row * v
                     let word = argmax(scores, count: v)
                     results[row].logProbability += Double(scores[word])
-                    if let weights = step.attention {
-                        results[row].attention.append(Array(weights.scalars[(row * weights.shape[1])..<(row * weights.shape[1] + sources[row].count)]))
-                    }
+                    if let alpha { results[row].attention.append(Array(alpha[(row * s)..<(row * s + sources[row].count)])) }
                     if word == Vocabulary.end {
                         results[row].finished = true
                     } else {

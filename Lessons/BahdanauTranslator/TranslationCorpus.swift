@@ -138,6 +138,6 @@ private struct PairDrawer {
             seen.insert(source)
             return TranslationPair(source: source, target: clause.frenchSentence)
         }
-        throw LessonError("the grammar ran out of distinct sentences of length \(length); ask for a smaller corpus")
+        throw LessonError("the grammar ran out of distinct sentences of length \(length); ask for fewer --pairs")
     }
 }

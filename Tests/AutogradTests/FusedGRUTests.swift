@@ -82,6 +82,42 @@ private func gruStepOpByOp(_ gi: Variable, _ h: Variable, _ w: Variable, _ bias:
         if reversed { #expect(try outputs.slice(axis: 0, 2..<3).slice(axis: 1, 1..<t).scalars.allSatisfy { $0 == 0 }) }
     }
 
+    /// Gradients of the sequence op equal those of the recurrence built op by op (`gruStepOpByOp`
+    /// at every step, padding steps keeping the state through a constant mask), at a width with a
+    /// full SIMD chunk and a tail: the backward GEMMs and the masked steps, beyond the small
+    /// finite-difference check.
+    @Test(arguments: [false, true])
+    func gruSequenceGradientsMatchTheOpByOpRecurrence(reversed: Bool) throws {
+        let (b, t, h) = (3, 5, 18)
+        let lengths = [5, 2, 0]
+        let gi = Variable(randomInputs([b, t, 3 * h], seed: 61), requiresGrad: true)
+        let w = Variable(randomInputs([3 * h, h], seed: 62, std: 0.3), requiresGrad: true)
+        let bias = Variable(randomInputs([3 * h], seed: 63), requiresGrad: true)
+        let seed = randomInputs([b, t, h], seed: 64)
+        let fused = try gruSequence(inputGates: gi, hiddenWeight: w, hiddenBias: bias, lengths: lengths, reversed: reversed)
+        fused.backward(seed: seed)
+        let fusedGradients = [gi, w, bias].map { $0.grad! }
+        for v in [gi, w, bias] { v.grad = nil }
+
+        var state = Variable(Tensor.zeros([b, h]))
+        var outputs = [Variable?](repeating: nil, count: t)
+        for time in reversed ? Array((0..<t).reversed()) : Array(0..<t) {
+            let step = try gi.slice(axis: 1, time..<(time + 1)).reshaped([b, 3 * h])
+            let next = try gruStepOpByOp(step, state, w, bias)
+            let real = Variable(Tensor(shape: [b, h]) { time < lengths[$0 / h] ? 1 : 0 })
+            state = try real * next + (Variable(Tensor(repeating: 1, shape: [b, h])) - real) * state
+            outputs[time] = try state.reshaped([b, 1, h])
+        }
+        let reference = try Variable.concatenate(outputs.map { $0! }, axis: 1)          // [B, T, H]
+        reference.backward(seed: seed)
+        expectClose(fused.value, reference.value, rtol: 1e-5, atol: 1e-6)
+        for (fusedGradient, v) in zip(fusedGradients, [gi, w, bias]) {
+            expectClose(fusedGradient, v.grad!, rtol: 1e-4, atol: 1e-5)
+        }
+        // Padding steps take no gradient: row 2 has no real step at all.
+        #expect(try fusedGradients[0].slice(axis: 0, 2..<3).scalars.allSatisfy { $0 == 0 })
+    }
+
     // MARK: - additiveAttention
 
     @Test func additiveAttentionGradients() throws {

@@ -1,6 +1,7 @@
 // End to end: the `lesson` binary runs bahdanau-translator --quick, writes what it promises,
 // reuses its cached weights on a second run (byte-identical files), retrains on --retrain to
-// the same weights, and refuses bad options with one line and no files.
+// the same weights (on one thread too), retrains when the seed differs or a cached file is
+// damaged, and refuses bad options with one line and no files.
 
 import Foundation
 import Testing
@@ -81,7 +82,7 @@ struct BahdanauTranslatorCommandTests {
         #expect(run.stderr.contains("Bahdanau attention"), "the progress bar reports training")
     }
 
-    @Test("a second run reuses the cached weights and rewrites the same bytes; --retrain trains to the same weights")
+    @Test("a second run reuses the cached weights and rewrites the same bytes; --retrain on one thread trains to the same weights")
     func cacheAndRetrain() throws {
         let first = try Self.firstRun()
         let output = first.folder.appendingPathComponent("out")
@@ -98,12 +99,38 @@ struct BahdanauTranslatorCommandTests {
         let after = try snapshot()
         for name in Self.deterministicFiles { #expect(before[name] == after[name], "\(name) changed on the cached run") }
 
-        let retrained = try LessonRunner.run(["bahdanau-translator", "--quick", "--retrain", "--output", "out"], in: first.folder)
+        // One thread instead of the default: the replicas run one after the other, same bytes.
+        let retrained = try LessonRunner.run(["bahdanau-translator", "--quick", "--retrain", "--threads", "1", "--output", "out"],
+                                             in: first.folder)
         #expect(retrained.status == 0, "stderr: \(retrained.stderr)")
         #expect(!retrained.stdout.contains("reusing the weights"))
         #expect(retrained.stderr.contains("Bahdanau attention: step 1/"))
         let again = try snapshot()
-        for name in Self.deterministicFiles { #expect(before[name] == again[name], "\(name) differs after retraining with the same seed") }
+        for name in Self.deterministicFiles {
+            #expect(before[name] == again[name], "\(name) differs after retraining with the same seed on one thread")
+        }
+    }
+
+    @Test("another seed or a damaged cache file trains again, and says why")
+    func staleOrDamagedCacheIsNotReused() throws {
+        let first = try Self.firstRun()
+        let folder = first.folder.appendingPathComponent("damaged")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        for name in ["baseline.safetensors", "bahdanau.safetensors"] {
+            try FileManager.default.copyItem(at: first.folder.appendingPathComponent("out").appendingPathComponent(name),
+                                             to: folder.appendingPathComponent(name))
+        }
+        let damaged = folder.appendingPathComponent("bahdanau.safetensors")
+        let bytes = try Data(contentsOf: damaged)
+        try bytes.prefix(bytes.count / 2).write(to: damaged)   // a copy interrupted half-way
+
+        let run = try LessonRunner.run(["bahdanau-translator", "--quick", "--seed", "43", "--output", "damaged"], in: first.folder)
+        #expect(run.status == 0, "stderr: \(run.stderr)")
+        #expect(!run.stdout.contains("reusing the weights"))
+        #expect(run.stdout.contains("baseline.safetensors holds weights trained with other settings"), "\(run.stdout)")
+        #expect(run.stdout.contains("cannot use bahdanau.safetensors"), "\(run.stdout)")
+        #expect(run.stderr.contains("RNN encoder-decoder: step 1/") && run.stderr.contains("Bahdanau attention: step 1/"))
+        #expect(try Data(contentsOf: damaged).count > bytes.count / 2, "the damaged file is replaced")
     }
 
     @Test("bad options fail with one line, a non-zero exit and no files", arguments: [

@@ -75,6 +75,19 @@ private func bleu(_ hypotheses: [String], _ references: [String], maxOrder: Int 
         #expect(abs(pooled - mean) > 0.2)
     }
 
+    @Test func emptyAndShortHypothesesInACorpus() {
+        // An empty hypothesis adds no n-gram, only its reference's length: p1 … p4 = 1 from the
+        // first sentence, c = 6, r = 6 + 2 = 8, BP = exp(1 − 8/6) = exp(−1/3).
+        let empty = bleu(["the cat sat on the mat", ""], ["the cat sat on the mat", "the dog"])
+        #expect(abs(empty - exp(-1.0 / 3)) < 1e-12)
+        #expect(abs(empty - 0.716531310573790) < 1e-12)   // sacrebleu (References/bleu_references.py)
+        // "a dog" for "the dog" has a unigram and a bigram but no 3- or 4-gram, which count nothing:
+        // p1 = (6 + 1)/(6 + 2), p2 = (5 + 0)/(5 + 1), p3 = 4/4, p4 = 3/3; c = r = 8, BP = 1.
+        let short = bleu(["the cat sat on the mat", "a dog"], ["the cat sat on the mat", "the dog"])
+        #expect(abs(short - pow(7.0 / 8 * 5.0 / 6, 0.25)) < 1e-12)
+        #expect(abs(short - 0.924073895221571) < 1e-12)   // sacrebleu
+    }
+
     @Test func emptyCorporaScoreZero() {
         #expect(corpusBLEU(hypotheses: [], references: []) == 0)
         #expect(corpusBLEU(hypotheses: [[]], references: [["the", "cat"]]) == 0)
@@ -83,7 +96,7 @@ private func bleu(_ hypotheses: [String], _ references: [String], maxOrder: Int 
 
     @Test func agreesWithSacrebleuAndNLTK() {
         // sacrebleu 2.6 (tokenize='none', smooth_method='none') and nltk 3.10 corpus_bleu agree to
-        // every printed digit: References/bleu_references.py
+        // every printed digit on these (no hypothesis shorter than 4 tokens): References/bleu_references.py
         #expect(abs(bleu(["the black cat sees the small dog .", "the cat sees a dog ."],
                          ["the black cat sees the small dog .", "the cat sees the dog ."]) - 0.762786559370994) < 1e-12)
         let mixed = bleu(

@@ -6,7 +6,10 @@
 sacrebleu 2.x: tokenize='none' (the tokens are already split, joined by spaces here),
 smooth_method='none', so a zero n-gram precision gives 0 as in our corpusBLEU.
 nltk: corpus_bleu with uniform weights and no smoothing function.
-Both report the same numbers; sacrebleu's are on a 0-100 scale and divided by 100 here.
+Both report the same numbers (sacrebleu's are on a 0-100 scale and divided by 100 here) except
+when a hypothesis has fewer than n tokens: nltk then counts max(1, #n-grams) = 1 n-gram of order n
+in the precision's denominator, sacrebleu (and our corpusBLEU) the n-grams there are, none. The
+last two corpora show it; the tests use sacrebleu's values, which the hand-worked ones confirm.
 """
 import warnings
 
@@ -31,6 +34,10 @@ CORPORA = {
                           ["the cat sat on the mat .", "the dog barks in the park ."], 4),
     "bigram order": (["the cat the cat on the mat", "there is a cat on the mat"],
                      ["the cat is on the mat", "there is a cat on the mat"], 2),
+    "empty hypothesis": (["the cat sat on the mat", ""],
+                         ["the cat sat on the mat", "the dog"], 4),
+    "two-word hypothesis": (["the cat sat on the mat", "a dog"],
+                            ["the cat sat on the mat", "the dog"], 4),
 }
 
 for name, (hyps, refs, order) in CORPORA.items():
