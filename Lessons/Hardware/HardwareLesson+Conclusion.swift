@@ -128,5 +128,7 @@ extension HardwareLesson {
         }
         lines.append(claim)
         for line in lines { context.say("• " + line) }
+        try context.write(markdown: "# Conclusion of this run\n\n" + lines.map { "- " + $0 }.joined(separator: "\n") + "\n",
+                          as: "conclusion")
     }
 }

@@ -94,6 +94,12 @@ public final class LessonContext {
         try write(table.csv(), to: "\(name).csv")
     }
 
+    /// Writes `text` (Markdown) as `<name>.md`, without printing it: prose a lesson computed
+    /// from its numbers, such as a conclusion, for the slides.
+    public func write(markdown text: String, as name: String) throws {
+        try write(text, to: "\(name).md")
+    }
+
     /// Lets `body` write `fileName` in the output folder itself (given the full path), then lists
     /// it among the files written: for files a library writes, such as model checkpoints.
     public func writeFile(_ fileName: String, _ body: (String) throws -> Void) throws {

@@ -11,7 +11,7 @@ struct HardwareCommandTests {
     static let files = [
         "attention-model.csv", "attention-model.md", "attention-shares.npy", "attention-shares.png", "attention-stages.csv", "attention-stages.md",
         "attention-time.npy", "attention-time.png", "balance.csv", "balance.md", "bandwidth.npy", "bandwidth.png",
-        "caches.csv", "caches.md", "compute.csv", "compute.md", "hierarchy.csv", "hierarchy.md",
+        "caches.csv", "caches.md", "compute.csv", "compute.md", "conclusion.md", "hierarchy.csv", "hierarchy.md",
         "latency.npy", "latency.png", "roofline-detail.csv", "roofline-detail.md", "roofline.csv", "roofline.png",
         "stream.csv", "stream.md",
     ]
@@ -24,6 +24,10 @@ struct HardwareCommandTests {
         let output = run.folder.appendingPathComponent("out")
         #expect(LessonRunner.files(in: output) == Self.files.sorted())
         #expect(run.stdout.contains("Conclusion"))
+        // The conclusion is also written for the slides: the printed bullets, as a Markdown list.
+        let conclusion = try String(contentsOf: output.appendingPathComponent("conclusion.md"), encoding: .utf8)
+        #expect(conclusion.hasPrefix("# Conclusion of this run\n\n- Balance:"), "\(conclusion.prefix(80))")
+        #expect(conclusion.contains("- The lecture's claim"), "\(conclusion)")
 
         let lines = try String(contentsOf: output.appendingPathComponent("roofline.csv"), encoding: .utf8)
             .split(separator: "\n").map(String.init)
