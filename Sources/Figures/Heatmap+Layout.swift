@@ -25,6 +25,8 @@ struct HeatmapLayout {
     var valueSize: Int?
     var titleCenter: Double
     var xLabelCenter: Double
+    /// The left edge of the rotated y title.
+    var yLabelLeft: Int
 
     /// Pixels per column and per row (fractional when the matrix is down-sampled).
     func cellWidth(_ columns: Int) -> Double { Double(plot.width) / Double(columns) }
@@ -78,14 +80,14 @@ extension Heatmap {
         var left = margin + yTitleWidth + (yLabels.items.isEmpty ? 0 : yLabels.depth + tickSpace)
         left = max(left, margin + xLabels.overhang)
         let top = margin + titleHeight
-        let plot = PixelRect(x: left, y: top, width: plotWidth, height: plotHeight)
+        var plot = PixelRect(x: left, y: top, width: plotWidth, height: plotHeight)
 
         // Below: x tick labels, then the x title.
         var bottom = plot.bottom + (xLabels.items.isEmpty ? 0 : tickSpace + xLabels.depth)
         if !xLabel.isEmpty { bottom += 10 + axisTitleHeight }
 
         // Right: the colorbar, its tick labels and its title.
-        let colorbar = PixelRect(x: plot.right + Self.colorbarGap, y: plot.y, width: Self.colorbarWidth, height: plot.height)
+        var colorbar = PixelRect(x: plot.right + Self.colorbarGap, y: plot.y, width: Self.colorbarWidth, height: plot.height)
         var colorbarTicks = AxisTicks.linear(from: range.low, to: range.high, count: max(3, plot.height / 80))
         if colorbarTicks.count < 3 { colorbarTicks = AxisTicks.linear(from: range.low, to: range.high, count: 6) }
         let tickWidth = try colorbarTicks.compactMap(\.label).map { try Canvas.measureText($0, size: FigureStyle.tickSize).width }.max() ?? 0
@@ -100,6 +102,11 @@ extension Heatmap {
         let titleWidth = title.isEmpty ? 0 : try Canvas.measureText(title, size: FigureStyle.titleSize).width
         let xTitleWidth = xLabel.isEmpty ? 0 : try Canvas.measureText(xLabel, size: FigureStyle.axisTitleSize).width
         width = max(width, titleWidth + 2 * margin, xTitleWidth + 2 * margin)
+        // A title wider than the rest: the plot, its axes and the colorbar move to the middle
+        // rather than leaving the extra width empty on the right.
+        let shift = (width - (right + margin)) / 2
+        plot.x += shift
+        colorbar.x += shift
         let center = Double(plot.x + plot.right) / 2
         func clamped(_ textWidth: Int) -> Double {
             min(max(center, Double(margin) + Double(textWidth) / 2), Double(width - margin) - Double(textWidth) / 2)
@@ -111,7 +118,8 @@ extension Heatmap {
         }
         return HeatmapLayout(canvasWidth: width, canvasHeight: height, plot: plot, x: xLabels, y: yLabels,
                              colorbar: colorbar, colorbarTicks: colorbarTicks, valueSize: valueSize,
-                             titleCenter: clamped(titleWidth), xLabelCenter: clamped(xTitleWidth))
+                             titleCenter: clamped(titleWidth), xLabelCenter: clamped(xTitleWidth),
+                             yLabelLeft: margin + shift)
     }
 
     func lineHeight(_ size: Int) throws -> Int {

@@ -35,7 +35,7 @@ extension Heatmap {
                                 size: FigureStyle.axisTitleSize, color: FigureStyle.text, anchor: .bottom)
         }
         if !yLabel.isEmpty {
-            try canvas.drawText(yLabel, x: Double(FigureStyle.margin), y: Double(plot.y + plot.bottom) / 2,
+            try canvas.drawText(yLabel, x: Double(layout.yLabelLeft), y: Double(plot.y + plot.bottom) / 2,
                                 size: FigureStyle.axisTitleSize, color: FigureStyle.text, anchor: .top, rotated: .vertical)
         }
         return canvas

@@ -22,6 +22,23 @@ import Testing
         #expect(layout.valueSize != nil)  // 8 × 8: values written in the cells
     }
 
+    /// A title wider than plot and colorbar widens the canvas; the plot block moves to the middle
+    /// instead of leaving the extra width empty on the right, and the y title moves with it.
+    @Test func wideTitleCentresThePlot() throws {
+        let title = String(repeating: "A long title about attention weights ", count: 2)
+        let narrow = Heatmap(values: ramp(2, 2), rows: 2, columns: 2, xLabel: "key", yLabel: "query")
+        let wide = Heatmap(values: ramp(2, 2), rows: 2, columns: 2, title: title, xLabel: "key", yLabel: "query")
+        let (n, w) = (try narrow.layout(range: narrow.colorRange()), try wide.layout(range: wide.colorRange()))
+        #expect(w.canvasWidth > n.canvasWidth + 200)
+        // Space left of the plot and right of the colorbar block: equal extra on both sides.
+        let extra = w.canvasWidth - n.canvasWidth
+        #expect(abs((w.plot.x - n.plot.x) - extra / 2) <= 1)
+        #expect(w.yLabelLeft - n.yLabelLeft == w.plot.x - n.plot.x)
+        #expect(w.colorbar.x - w.plot.right == n.colorbar.x - n.plot.right)
+        let canvas = try wide.render()
+        #expect(canvas[w.plot.x + 4, w.plot.y + 4] == Colormap.sequential.color(0))
+    }
+
     @Test func divergingRangeIsSymmetricAndNaNIsGrey() throws {
         let values: [Float] = [-1, 0, 3, .nan]
         let map = Heatmap(values: values, rows: 2, columns: 2, colormap: .diverging, showValues: false)
