@@ -78,6 +78,7 @@ extension Heatmap {
         for r in 0..<rows {
             for c in 0..<columns {
                 let value = Double(values[r * columns + c])
+                guard !value.isNaN else { continue }   // a grey cell says "no value" without text
                 let background = colormap.color(position(value, in: range))
                 let ink = OKLab(background).L > 0.62 ? Color(r: 20, g: 20, b: 20) : .white
                 try canvas.drawText(typeset(valueFormat.string(value)),

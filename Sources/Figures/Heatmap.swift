@@ -24,7 +24,7 @@ public enum Ticks: Sendable, Equatable {
 /// Row 0 is at the top, as when a matrix is printed. Cells are square and as large as fits a
 /// plot of about 720 pixels (a figure of about 1000), at most 72 pixels; a matrix with more
 /// rows or columns than that is down-sampled, each pixel showing the average of its block of
-/// cells. NaN cells are grey. The colour scale is explained by a colorbar on the right.
+/// cells. NaN cells are grey (and get no value text). The colour scale is explained by a colorbar on the right.
 ///
 ///     let map = Heatmap(values: weights, rows: 6, columns: 6,
 ///                       title: "Attention of head 2",

@@ -50,6 +50,23 @@ import Testing
         #expect(canvas[layout.plot.x + cell + cell / 2, layout.plot.y + cell + cell / 2] == Colormap.missing)  // NaN
     }
 
+    /// With values written in the cells, a NaN cell stays plain grey: no "nan" text on it.
+    @Test func nanCellHasNoValueText() throws {
+        let map = Heatmap(values: [1, .nan, 2, 3], rows: 2, columns: 2, showValues: true)
+        let canvas = try map.render()
+        let layout = try map.layout(range: map.colorRange())
+        let cell = layout.plot.width / 2
+        func otherPixels(column: Int, row: Int) -> Int {
+            let (x0, y0) = (layout.plot.x + column * cell + 2, layout.plot.y + row * cell + 2)
+            let background = canvas[x0, y0]
+            var count = 0
+            for y in y0..<(y0 + cell - 4) { for x in x0..<(x0 + cell - 4) where canvas[x, y] != background { count += 1 } }
+            return count
+        }
+        #expect(otherPixels(column: 1, row: 0) == 0)   // NaN: grey only
+        #expect(otherPixels(column: 0, row: 0) > 20)   // "1" is written
+    }
+
     @Test func matrix128FitsASlide() throws {
         let map = Heatmap(values: ramp(128, 128), rows: 128, columns: 128, title: "128 × 128")
         let canvas = try map.render()
