@@ -178,7 +178,7 @@ extension Kernels {
         var total = SIMD16<Float>()
         var i = 0
         while i < count {
-            total += load(x + i, Swift.min(16, count - i))
+            total += loadSIMD16(x + i, lanes: Swift.min(16, count - i))
             i += 16
         }
         return total.sum()
@@ -191,7 +191,7 @@ extension Kernels {
         var i = 0
         while i < count {
             let lanes = Swift.min(16, count - i)
-            total += load(a + i, lanes) * load(b + i, lanes)
+            total += loadSIMD16(a + i, lanes: lanes) * loadSIMD16(b + i, lanes: lanes)
             i += 16
         }
         return total.sum()

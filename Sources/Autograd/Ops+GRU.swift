@@ -3,6 +3,7 @@
 // GRUCell and GRUEncoder (Layers/GRU.swift) are built on them.
 // B = batch, T = time steps, H = hidden width.
 
+import _Support
 import TensorCore
 
 /// One GRU step as a single op, given the input's share of the gates already computed:
@@ -228,16 +229,16 @@ struct GRUGates {
         var j = 0
         while j < hw {
             let lanes = Swift.min(16, hw - j)
-            let ghN = Lanes.load(saved + 2 * hw + j, lanes)
-            let r = VectorMath.sigmoid(Lanes.load(gi + j, lanes) + Lanes.load(saved + j, lanes))
-            let z = VectorMath.sigmoid(Lanes.load(gi + hw + j, lanes) + Lanes.load(saved + hw + j, lanes))
-            let n = VectorMath.tanh(Lanes.load(gi + 2 * hw + j, lanes) + r * ghN)
-            let previous = Lanes.load(h + j, lanes)
-            Lanes.store(n + z * (previous - n), out + j, lanes)
-            Lanes.store(r, saved + j, lanes)
-            Lanes.store(z, saved + hw + j, lanes)
-            Lanes.store(n, saved + 2 * hw + j, lanes)
-            Lanes.store(ghN, saved + 3 * hw + j, lanes)
+            let ghN = loadSIMD16(saved + 2 * hw + j, lanes: lanes)
+            let r = VectorMath.sigmoid(loadSIMD16(gi + j, lanes: lanes) + loadSIMD16(saved + j, lanes: lanes))
+            let z = VectorMath.sigmoid(loadSIMD16(gi + hw + j, lanes: lanes) + loadSIMD16(saved + hw + j, lanes: lanes))
+            let n = VectorMath.tanh(loadSIMD16(gi + 2 * hw + j, lanes: lanes) + r * ghN)
+            let previous = loadSIMD16(h + j, lanes: lanes)
+            storeSIMD16(n + z * (previous - n), out + j, lanes: lanes)
+            storeSIMD16(r, saved + j, lanes: lanes)
+            storeSIMD16(z, saved + hw + j, lanes: lanes)
+            storeSIMD16(n, saved + 2 * hw + j, lanes: lanes)
+            storeSIMD16(ghN, saved + 3 * hw + j, lanes: lanes)
             j += 16
         }
     }
@@ -252,20 +253,20 @@ struct GRUGates {
         var j = 0
         while j < hw {
             let lanes = Swift.min(16, hw - j)
-            let g = Lanes.load(dy + j, lanes)
-            let r = Lanes.load(saved + j, lanes), z = Lanes.load(saved + hw + j, lanes)
-            let n = Lanes.load(saved + 2 * hw + j, lanes), ghN = Lanes.load(saved + 3 * hw + j, lanes)
-            let previous = Lanes.load(h + j, lanes)
+            let g = loadSIMD16(dy + j, lanes: lanes)
+            let r = loadSIMD16(saved + j, lanes: lanes), z = loadSIMD16(saved + hw + j, lanes: lanes)
+            let n = loadSIMD16(saved + 2 * hw + j, lanes: lanes), ghN = loadSIMD16(saved + 3 * hw + j, lanes: lanes)
+            let previous = loadSIMD16(h + j, lanes: lanes)
             let dn = g * (1 - z) * (1 - n * n)
             let dz = g * (previous - n) * z * (1 - z)
             let dr = dn * ghN * r * (1 - r)
-            Lanes.store(dr, dInput + j, lanes)
-            Lanes.store(dz, dInput + hw + j, lanes)
-            Lanes.store(dn, dInput + 2 * hw + j, lanes)
-            Lanes.store(dr, dHidden + j, lanes)
-            Lanes.store(dz, dHidden + hw + j, lanes)
-            Lanes.store(dn * r, dHidden + 2 * hw + j, lanes)
-            Lanes.store(g * z, dPrevious + j, lanes)
+            storeSIMD16(dr, dInput + j, lanes: lanes)
+            storeSIMD16(dz, dInput + hw + j, lanes: lanes)
+            storeSIMD16(dn, dInput + 2 * hw + j, lanes: lanes)
+            storeSIMD16(dr, dHidden + j, lanes: lanes)
+            storeSIMD16(dz, dHidden + hw + j, lanes: lanes)
+            storeSIMD16(dn * r, dHidden + 2 * hw + j, lanes: lanes)
+            storeSIMD16(g * z, dPrevious + j, lanes: lanes)
             j += 16
         }
     }
@@ -290,27 +291,5 @@ struct GRUGates {
                 })
             }
         }
-    }
-}
-
-/// Loads and stores of up to sixteen lanes for the fused GRU ops: the full-width case is one
-/// unaligned vector access, a row's tail goes lane by lane.
-///
-/// NOTE: private to this file on purpose. A debug build compiles files one by one, and there a
-/// helper from another file — even `@inline(__always)` or `@_transparent`, such as
-/// `Kernels.load` — stays an out-of-line call (objdump shows it), costing more than the maths.
-private enum Lanes {
-    @_transparent
-    static func load(_ p: UnsafePointer<Float>, _ lanes: Int) -> SIMD16<Float> {
-        if lanes == 16 { return UnsafeRawPointer(p).loadUnaligned(as: SIMD16<Float>.self) }
-        var v = SIMD16<Float>(repeating: 0)
-        for lane in 0..<lanes { v[lane] = p[lane] }
-        return v
-    }
-
-    @_transparent
-    static func store(_ v: SIMD16<Float>, _ p: UnsafeMutablePointer<Float>, _ lanes: Int) {
-        if lanes == 16 { return UnsafeMutableRawPointer(p).storeBytes(of: v, as: SIMD16<Float>.self) }
-        for lane in 0..<lanes { p[lane] = v[lane] }
     }
 }

@@ -1,6 +1,7 @@
 // Differentiable row-wise normalisations over the last axis: layer norm, softmax, log-softmax.
 // R = rows (all leading axes), d = the last axis.
 
+import _Support
 import Foundation
 import TensorCore
 
@@ -99,13 +100,13 @@ extension Variable {
                                 var j = 0
                                 while j < d {   // sixteen columns at a time; padding lanes load as 0
                                     let lanes = Swift.min(16, d - j)
-                                    let gv = Kernels.load(gRow + j, lanes), xv = Kernels.load(xRow + j, lanes)
-                                    let gHat = gv * Kernels.load(gamma.baseAddress! + j, lanes)
-                                    Kernels.store(gHat, out + j, lanes)
+                                    let gv = loadSIMD16(gRow + j, lanes: lanes), xv = loadSIMD16(xRow + j, lanes: lanes)
+                                    let gHat = gv * loadSIMD16(gamma.baseAddress! + j, lanes: lanes)
+                                    storeSIMD16(gHat, out + j, lanes: lanes)
                                     sumG += gHat
                                     sumGX += gHat * xv
-                                    Kernels.store(Kernels.load(dGamma + j, lanes) + gv * xv, dGamma + j, lanes)
-                                    Kernels.store(Kernels.load(dBeta + j, lanes) + gv, dBeta + j, lanes)
+                                    storeSIMD16(loadSIMD16(dGamma + j, lanes: lanes) + gv * xv, dGamma + j, lanes: lanes)
+                                    storeSIMD16(loadSIMD16(dBeta + j, lanes: lanes) + gv, dBeta + j, lanes: lanes)
                                     j += 16
                                 }
                                 let meanG = sumG.sum() / Float(d), meanGX = sumGX.sum() / Float(d)

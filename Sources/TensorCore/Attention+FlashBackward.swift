@@ -247,7 +247,7 @@ func flashBackwardKeyBlock(
             let shift = lse[q0 + r]
             var j = 0
             while j < width {
-                VectorMath.store(VectorMath.exp(VectorMath.load(row + j) - shift), row + j)
+                storeSIMD16(VectorMath.exp(loadSIMD16(row + j) - shift), row + j)
                 j += 16
             }
             for j in limit..<width { row[j] = 0 }
@@ -276,7 +276,7 @@ func flashBackwardKeyBlock(
             let shift = delta[q0 + r]
             var j = 0
             while j < width {
-                VectorMath.store(VectorMath.load(pRow + j) * (VectorMath.load(dSRow + j) - shift), dSRow + j)
+                storeSIMD16(loadSIMD16(pRow + j) * (loadSIMD16(dSRow + j) - shift), dSRow + j)
                 j += 16
             }
         }

@@ -12,6 +12,8 @@
 // `attentionStandard` fuses 1 and 2 (the scale rides on the GEMM) and has no dropout; with
 // p = 0 the five passes compute the same O. PyTorch's eager attention runs exactly these passes.
 
+import _Support
+
 /// One pass of standard attention (see `StagedAttention`).
 public enum AttentionStage: String, CaseIterable, Sendable {
     case scores = "QKᵀ"
@@ -156,8 +158,8 @@ func dropoutInPlace(_ x: UnsafeMutablePointer<Float>, count: Int, probability p:
             // NOTE: the mask as bits (−1 where dropped), and an and-not: `replacing(with:where:)`
             // split the mask into four 128-bit pieces here.
             let dropped = unsafeBitCast(hash .< thresholds, to: SIMD16<Int32>.self)
-            let kept = unsafeBitCast(load(x + i) * keepScale, to: SIMD16<Int32>.self)
-            store(unsafeBitCast(kept & ~dropped, to: SIMD16<Float>.self), x + i)
+            let kept = unsafeBitCast(loadSIMD16(x + i) * keepScale, to: SIMD16<Int32>.self)
+            storeSIMD16(unsafeBitCast(kept & ~dropped, to: SIMD16<Float>.self), x + i)
         }
     }
     for i in (blocks * 16)..<max(blocks * 16, count) {
@@ -201,18 +203,4 @@ func dropoutMix(_ value: SIMD16<UInt32>) -> SIMD16<UInt32> {
     x &*= 0x846C_A68B
     x ^= x &>> 16
     return x
-}
-
-// MARK: - Unaligned SIMD loads and stores
-
-// NOTE: local copies: in a debug build (files compiled one by one) VectorMath's were called,
-// not inlined, in the dropout loop (see the NOTE in MachineProbes.swift).
-@inline(__always)
-private func load(_ p: UnsafePointer<Float>) -> SIMD16<Float> {
-    UnsafeRawPointer(p).loadUnaligned(as: SIMD16<Float>.self)
-}
-
-@inline(__always)
-private func store(_ v: SIMD16<Float>, _ p: UnsafeMutablePointer<Float>) {
-    UnsafeMutableRawPointer(p).storeBytes(of: v, as: SIMD16<Float>.self)
 }

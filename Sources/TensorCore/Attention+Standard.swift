@@ -179,7 +179,7 @@ func softmaxBackwardRowInPlace(probabilities p: UnsafePointer<Float>, gradient g
     let dot = VectorMath.dot(p, g, count: count)
     var j = 0
     while j + 16 <= count {
-        VectorMath.store(VectorMath.load(p + j) * (VectorMath.load(g + j) - dot), g + j)
+        storeSIMD16(loadSIMD16(p + j) * (loadSIMD16(g + j) - dot), g + j)
         j += 16
     }
     while j < count {

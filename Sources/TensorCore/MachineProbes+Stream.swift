@@ -78,32 +78,20 @@ extension MachineProbes {
         switch kernel {
         case .copy:
             var i = 0
-            while i < vectorEnd { store(load(b + i), a + i); i += 16 }
+            while i < vectorEnd { storeSIMD16(loadSIMD16(b + i), a + i); i += 16 }
             while i < count { a[i] = b[i]; i += 1 }
         case .scale:
             var i = 0
-            while i < vectorEnd { store(load(b + i) * s, a + i); i += 16 }
+            while i < vectorEnd { storeSIMD16(loadSIMD16(b + i) * s, a + i); i += 16 }
             while i < count { a[i] = s * b[i]; i += 1 }
         case .add:
             var i = 0
-            while i < vectorEnd { store(load(b + i) + load(c + i), a + i); i += 16 }
+            while i < vectorEnd { storeSIMD16(loadSIMD16(b + i) + loadSIMD16(c + i), a + i); i += 16 }
             while i < count { a[i] = b[i] + c[i]; i += 1 }
         case .triad:
             var i = 0
-            while i < vectorEnd { store(load(b + i) + load(c + i) * s, a + i); i += 16 }
+            while i < vectorEnd { storeSIMD16(loadSIMD16(b + i) + loadSIMD16(c + i) * s, a + i); i += 16 }
             while i < count { a[i] = b[i] + s * c[i]; i += 1 }
         }
     }
-}
-
-// MARK: - Unaligned SIMD loads and stores (see the NOTE in MachineProbes.swift)
-
-@inline(__always)
-private func load(_ p: UnsafePointer<Float>) -> SIMD16<Float> {
-    UnsafeRawPointer(p).loadUnaligned(as: SIMD16<Float>.self)
-}
-
-@inline(__always)
-private func store(_ v: SIMD16<Float>, _ p: UnsafeMutablePointer<Float>) {
-    UnsafeMutableRawPointer(p).storeBytes(of: v, as: SIMD16<Float>.self)
 }

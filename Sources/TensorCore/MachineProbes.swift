@@ -56,12 +56,12 @@ public enum MachineProbes {
         for _ in 0..<max(0, passes) {
             var i = 0
             while i < blocks {
-                s0 += load(x + i); s1 += load(x + i + 16); s2 += load(x + i + 32); s3 += load(x + i + 48)
-                s4 += load(x + i + 64); s5 += load(x + i + 80); s6 += load(x + i + 96); s7 += load(x + i + 112)
+                s0 += loadSIMD16(x + i); s1 += loadSIMD16(x + i + 16); s2 += loadSIMD16(x + i + 32); s3 += loadSIMD16(x + i + 48)
+                s4 += loadSIMD16(x + i + 64); s5 += loadSIMD16(x + i + 80); s6 += loadSIMD16(x + i + 96); s7 += loadSIMD16(x + i + 112)
                 i += 128
             }
             while i + 16 <= count {
-                s0 += load(x + i)
+                s0 += loadSIMD16(x + i)
                 i += 16
             }
             while i < count {
@@ -165,20 +165,6 @@ public enum MachineProbes {
         #else
         return 2 * 8 * 2
         #endif
-    }
-
-    // MARK: - Unaligned SIMD loads and stores
-
-    // NOTE: every file of probes has its own copies: in a debug build (files compiled one by one)
-    // a helper from another file is called, not inlined, even with @inline(__always).
-    @inline(__always)
-    fileprivate static func load(_ p: UnsafePointer<Float>) -> SIMD16<Float> {
-        UnsafeRawPointer(p).loadUnaligned(as: SIMD16<Float>.self)
-    }
-
-    @inline(__always)
-    fileprivate static func store(_ v: SIMD16<Float>, _ p: UnsafeMutablePointer<Float>) {
-        UnsafeMutableRawPointer(p).storeBytes(of: v, as: SIMD16<Float>.self)
     }
 }
 

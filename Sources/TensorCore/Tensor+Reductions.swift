@@ -1,6 +1,7 @@
 // Reductions along an axis, and the row-wise normalisations built from them: softmax, layer norm.
 
 import Foundation
+import _Support
 
 extension Tensor {
     // MARK: - Whole-tensor reductions
@@ -190,13 +191,13 @@ private func layerNormRow(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<F
                           gamma: UnsafePointer<Float>?, beta: UnsafePointer<Float>?, epsilon: Float) {
     let vectorEnd = d - d % 16
     var sum = SIMD16<Float>()
-    for j in stride(from: 0, to: vectorEnd, by: 16) { sum += load16(x + j) }
+    for j in stride(from: 0, to: vectorEnd, by: 16) { sum += loadSIMD16(x + j) }
     var total = sum.sum()
     for j in vectorEnd..<d { total += x[j] }
     let mean = total / Float(d)
     var squares = SIMD16<Float>()
     for j in stride(from: 0, to: vectorEnd, by: 16) {
-        let centred = load16(x + j) - mean
+        let centred = loadSIMD16(x + j) - mean
         squares += centred * centred
     }
     var variance = squares.sum()
@@ -204,10 +205,10 @@ private func layerNormRow(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<F
     variance /= Float(d)
     let inverseStd = 1 / (variance + epsilon).squareRoot()
     for j in stride(from: 0, to: vectorEnd, by: 16) {
-        var value = (load16(x + j) - mean) * inverseStd
-        if let gamma { value *= load16(gamma + j) }
-        if let beta { value += load16(beta + j) }
-        store16(value, y + j)
+        var value = (loadSIMD16(x + j) - mean) * inverseStd
+        if let gamma { value *= loadSIMD16(gamma + j) }
+        if let beta { value += loadSIMD16(beta + j) }
+        storeSIMD16(value, y + j)
     }
     for j in vectorEnd..<d {
         var value = (x[j] - mean) * inverseStd
@@ -215,13 +216,4 @@ private func layerNormRow(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<F
         if let beta { value += beta[j] }
         y[j] = value
     }
-}
-
-// NOTE: this file's own copies: in debug builds (no whole-module optimisation) helpers from
-// another file stay function calls, one per sixteen floats.
-@inline(__always) private func load16(_ p: UnsafePointer<Float>) -> SIMD16<Float> {
-    UnsafeRawPointer(p).loadUnaligned(as: SIMD16<Float>.self)
-}
-@inline(__always) private func store16(_ v: SIMD16<Float>, _ p: UnsafeMutablePointer<Float>) {
-    UnsafeMutableRawPointer(p).storeBytes(of: v, as: SIMD16<Float>.self)
 }

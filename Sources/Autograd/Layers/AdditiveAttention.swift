@@ -2,6 +2,7 @@
 // encoder outputs matter for the next word.
 // B = batch, T = source steps (keys), Q = query width, K = key width, A = attention width.
 
+import _Support
 import Foundation
 import TensorCore
 
@@ -209,8 +210,8 @@ public func additiveAttention(
 
 /// The row loops of `additiveAttention`, sixteen lanes at a time: full vectors, then the tail.
 ///
-/// NOTE: written with the full-width `Vector.load(_:)` in the main loops: the variant with a lane
-/// count was left as an out-of-line call here (seen with objdump), which cost more than the maths.
+/// NOTE: the main loops use the full-width `loadSIMD16(_:)`, and the tail its own loop, so the
+/// hot path carries no lane-count test.
 enum AttentionRows {
     /// u = tanh(q + k') into `tanh`, returns vᵀ u.
     @inline(__always)
@@ -219,9 +220,9 @@ enum AttentionRows {
         var score = SIMD16<Float>()
         var j = 0
         while j + 16 <= width {
-            let u = VectorMath.tanh(Vector.load(query + j) + Vector.load(key + j))
-            Vector.store(u, tanh + j)
-            score += u * Vector.load(v + j)
+            let u = VectorMath.tanh(loadSIMD16(query + j) + loadSIMD16(key + j))
+            storeSIMD16(u, tanh + j)
+            score += u * loadSIMD16(v + j)
             j += 16
         }
         var total = score.sum()
@@ -239,7 +240,7 @@ enum AttentionRows {
     static func add(_ x: UnsafePointer<Float>, times weight: Float, into target: UnsafeMutablePointer<Float>, count: Int) {
         var j = 0
         while j + 16 <= count {
-            Vector.store(Vector.load(target + j) + weight * Vector.load(x + j), target + j)
+            storeSIMD16(loadSIMD16(target + j) + weight * loadSIMD16(x + j), target + j)
             j += 16
         }
         while j < count {
@@ -254,7 +255,7 @@ enum AttentionRows {
         var sum = SIMD16<Float>()
         var j = 0
         while j + 16 <= count {
-            sum += Vector.load(a + j) * Vector.load(b + j)
+            sum += loadSIMD16(a + j) * loadSIMD16(b + j)
             j += 16
         }
         var total = sum.sum()
@@ -272,11 +273,11 @@ enum AttentionRows {
                               dQuery: UnsafeMutablePointer<Float>, dKey: UnsafeMutablePointer<Float>?, width: Int) {
         var j = 0
         while j + 16 <= width {
-            let u = Vector.load(tanh + j)
-            Vector.store(Vector.load(dv + j) + ds * u, dv + j)
-            let dPre = ds * Vector.load(v + j) * (1 - u * u)
-            Vector.store(Vector.load(dQuery + j) + dPre, dQuery + j)
-            if let dKey { Vector.store(Vector.load(dKey + j) + dPre, dKey + j) }
+            let u = loadSIMD16(tanh + j)
+            storeSIMD16(loadSIMD16(dv + j) + ds * u, dv + j)
+            let dPre = ds * loadSIMD16(v + j) * (1 - u * u)
+            storeSIMD16(loadSIMD16(dQuery + j) + dPre, dQuery + j)
+            if let dKey { storeSIMD16(loadSIMD16(dKey + j) + dPre, dKey + j) }
             j += 16
         }
         while j < width {
@@ -287,17 +288,6 @@ enum AttentionRows {
             if let dKey { dKey[j] += dPre }
             j += 1
         }
-    }
-}
-
-/// Sixteen floats at a time, inlined in this file.
-private enum Vector {
-    @_transparent
-    static func load(_ p: UnsafePointer<Float>) -> SIMD16<Float> { UnsafeRawPointer(p).loadUnaligned(as: SIMD16<Float>.self) }
-
-    @_transparent
-    static func store(_ v: SIMD16<Float>, _ p: UnsafeMutablePointer<Float>) {
-        UnsafeMutableRawPointer(p).storeBytes(of: v, as: SIMD16<Float>.self)
     }
 }
 

@@ -1,5 +1,6 @@
 // Adam and AdamW: per-parameter step sizes from running moments of the gradient.
 
+import _Support
 import Foundation
 import TensorCore
 
@@ -55,14 +56,14 @@ public class Adam: Optimizer {
                         var i = 0
                         while i < n {
                             let lanes = Swift.min(16, n - i)
-                            let wi = Kernels.load(w + i, lanes)
-                            let gradient = Kernels.load(g + i, lanes) + l2 * wi
-                            let mi = b1 * Kernels.load(m.baseAddress! + i, lanes) + (1 - b1) * gradient
-                            let vi = b2 * Kernels.load(v.baseAddress! + i, lanes) + (1 - b2) * gradient * gradient
+                            let wi = loadSIMD16(w + i, lanes: lanes)
+                            let gradient = loadSIMD16(g + i, lanes: lanes) + l2 * wi
+                            let mi = b1 * loadSIMD16(m.baseAddress! + i, lanes: lanes) + (1 - b1) * gradient
+                            let vi = b2 * loadSIMD16(v.baseAddress! + i, lanes: lanes) + (1 - b2) * gradient * gradient
                             let mHat = mi / correction1, vHat = vi / correction2
-                            Kernels.store(mi, m.baseAddress! + i, lanes)
-                            Kernels.store(vi, v.baseAddress! + i, lanes)
-                            Kernels.store(wi - lr * (mHat / (vHat.squareRoot() + eps) + decay * wi), w + i, lanes)
+                            storeSIMD16(mi, m.baseAddress! + i, lanes: lanes)
+                            storeSIMD16(vi, v.baseAddress! + i, lanes: lanes)
+                            storeSIMD16(wi - lr * (mHat / (vHat.squareRoot() + eps) + decay * wi), w + i, lanes: lanes)
                             i += 16
                         }
                     }
