@@ -77,7 +77,8 @@ final class OpenBLAS: Sendable {
 
     // MARK: - Calling it
 
-    /// C = alpha · op(A) · op(B) + beta · C with OpenBLAS, on `Parallel.threadCount` threads.
+    /// C = alpha · op(A) · op(B) + beta · C with OpenBLAS, on `Parallel.threadCount` threads
+    /// (one thread when called from inside a parallel region).
     ///
     /// - Parameters: as `GEMM.sgemm`; every size and leading dimension must fit in 32 bits.
     func sgemm(
@@ -89,7 +90,9 @@ final class OpenBLAS: Sendable {
         guard max(m, n, k, lda, ldb, ldc) <= limit else {
             fatalError("OpenBLAS: m=\(m) n=\(n) k=\(k) exceed its 32-bit sizes; use the portable backend")
         }
-        useThreads(Parallel.threadCount)
+        // NOTE: inside a parallel region (a training replica per core, say) every core is busy
+        // already; OpenBLAS's own threads would compete with them for the same cores.
+        useThreads(WorkerPool.isInside ? 1 : Parallel.threadCount)
         sgemmFunction(Self.rowMajor, transA ? Self.trans : Self.noTrans, transB ? Self.trans : Self.noTrans,
                       Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb),
                       beta, c, Int32(ldc))

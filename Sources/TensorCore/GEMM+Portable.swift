@@ -27,6 +27,8 @@
 // 5. Threads. C is cut into as many rectangles as there are threads; each rectangle is an
 //    independent GEMM with its own packing buffers, so threads never wait for each other.
 
+import _Support
+
 /// Block sizes of the portable GEMM, for a core with 32 vector registers of 16 floats
 /// (AVX-512), a 48 KiB L1d and a 1 MiB L2 (AMD Zen 4/5, Intel Skylake-X and later).
 ///
@@ -76,11 +78,8 @@ extension GEMM {
         beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int, threads: Int = Parallel.threadCount
     ) {
         typealias P = PortableGEMM
-        if m == 0 || n == 0 { return }
-        if k == 0 || alpha == 0 {
-            P.scale(c, ldc: ldc, m: m, n: n, by: beta)
-            return
-        }
+        // `sgemm` has dealt with empty products (m, n or k = 0) and alpha = 0.
+        ensure(m > 0 && n > 0 && k > 0 && alpha != 0, "GEMM.portable: empty product or alpha = 0 reached the kernel")
         let operands = P.Operands(transA: transA, transB: transB, a: a, lda: lda, b: b, ldb: ldb,
                                   c: c, ldc: ldc, m: m, k: k, alpha: alpha, beta: beta)
         let grid = P.Grid(m: m, n: n, k: k, threads: threads)
@@ -187,13 +186,16 @@ extension PortableGEMM {
                     microKernel(kc: kc, a: sliverA, b: sliverB, c: c, ldc: op.ldc,
                                 alpha: op.alpha, beta: beta)
                 } else {
-                    // Edge tile: compute all of it into `tile`, keep the valid corner.
+                    // Edge tile: compute all of it into `tile`, keep the valid corner. The same
+                    // single-rounding FMA as `TileRow.store`, so that an element gets the same
+                    // bits whether it falls in a full tile or an edge tile (whose position
+                    // depends on how C was cut among threads).
                     microKernel(kc: kc, a: sliverA, b: sliverB, c: tile, ldc: nr,
                                 alpha: op.alpha, beta: 0)
                     for i in 0..<height {
                         for j in 0..<width {
-                            let old = beta == 0 ? 0 : beta * c[i * op.ldc + j]
-                            c[i * op.ldc + j] = tile[i * nr + j] + old
+                            let product = tile[i * nr + j]
+                            c[i * op.ldc + j] = beta == 0 ? product : product.addingProduct(beta, c[i * op.ldc + j])
                         }
                     }
                 }

@@ -105,6 +105,13 @@ public enum GEMM {
     ) {
         checkArguments(transA: transA, transB: transB, m: m, n: n, k: k, lda: lda, ldb: ldb, ldc: ldc)
         if m == 0 || n == 0 { return }
+        // NOTE: BLAS's contract says A and B are not read when alpha = 0 or K = 0, but some
+        // OpenBLAS kernels (Cooperlake, for one) still multiply them, so NaN in A or B leaks
+        // into C. Keeping the contract here, before any backend, makes every backend agree.
+        if k == 0 || alpha == 0 {
+            PortableGEMM.scale(c, ldc: ldc, m: m, n: n, by: beta)
+            return
+        }
         // An unavailable backend falls back to the portable GEMM, which is always there.
         switch backend ?? currentBackend {
         case .openBLAS where OpenBLAS.shared != nil:

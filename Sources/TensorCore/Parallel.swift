@@ -45,7 +45,9 @@ public enum Parallel {
             // disjoint parts of buffers, which is safe but not expressible to the compiler.
             withoutActuallyEscaping(body) { escapable in
                 nonisolated(unsafe) let run = escapable
-                DispatchQueue.concurrentPerform(iterations: chunks) { run($0) }
+                DispatchQueue.concurrentPerform(iterations: chunks) { chunk in
+                    WorkerPool.inside { run(chunk) }
+                }
             }
         }
     }

@@ -56,6 +56,9 @@ final class WorkerPool: @unchecked Sendable {
     /// Whether this thread is inside a parallel region: nested regions run serially.
     @TaskLocal @usableFromInline static var isInside = false
 
+    /// Runs `body` as part of a parallel region, so that regions it starts run serially.
+    @usableFromInline static func inside(_ body: () -> Void) { $isInside.withValue(true, operation: body) }
+
     @usableFromInline let workerCount: Int
 
     init(workers: Int) {

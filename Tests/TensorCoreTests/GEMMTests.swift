@@ -113,6 +113,18 @@ struct GEMMAgreementTests {
         test.expectClose(test.run(.backend(.portable)), openBLAS, "portable vs OpenBLAS")
     }
 
+    /// The portable GEMM gives the same bits on any number of threads: each C[i, j] is one
+    /// sum in the same order whichever rectangle it falls in. Training relies on this for
+    /// weights that do not depend on `--threads`.
+    @Test func portableIsBitwiseTheSameOnAnyThreadCount() {
+        let test = GEMMCase(transA: true, transB: false, m: 301, n: 389, k: 600, alpha: 1.3, beta: 0.3, padding: 3)
+        let one = test.run(.portable(threads: 1))
+        for threads in [2, 3, 4, 7] {
+            let many = test.run(.portable(threads: threads))
+            #expect(many == one, "\(threads) threads differ from one in \(zip(many, one).filter { $0 != $1 }.count) elements")
+        }
+    }
+
     /// More threads than this machine may have: C is cut into 3, 4 or 7 rectangles.
     @Test(arguments: [3, 4, 7])
     func portableOnMoreThreads(threads: Int) {
@@ -139,6 +151,16 @@ struct GEMMEdgeCaseTests {
         c = [.nan, .nan, .nan, .nan]
         GEMM.sgemm(m: 2, n: 2, k: 1, a: [1, 2], lda: 1, b: [3, 4], ldb: 2, c: &c, ldc: 2, backend: backend)
         #expect(c == [3, 4, 6, 8])
+        // alpha = 0 and beta = 0: zeros, reading neither A, B nor C.
+        c = [.nan, .nan, .nan, .nan]
+        GEMM.sgemm(m: 2, n: 2, k: 3, alpha: 0, a: nan, lda: 3, b: nan, ldb: 2, c: &c, ldc: 2, backend: backend)
+        #expect(c == [0, 0, 0, 0])
+        // A large product with alpha = 0, so that a backend's blocked kernel would run.
+        let big = [Float](repeating: .nan, count: 256 * 256)
+        var product = [Float](repeating: 1, count: 256 * 256)
+        GEMM.sgemm(m: 256, n: 256, k: 256, alpha: 0, a: big, lda: 256, b: big, ldb: 256, beta: 2,
+                   c: &product, ldc: 256, backend: backend)
+        #expect(product.allSatisfy { $0 == 2 })
     }
 
     /// `GEMM.$override` picks the backend for one task; an absent backend falls back to the
