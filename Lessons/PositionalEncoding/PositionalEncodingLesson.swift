@@ -148,8 +148,8 @@ public enum PositionalEncodingLesson: Lesson {
         let twins = try maxDifference(plainFirst.row(0), plainFirst.row(3))
         context.say("""
             Without PE, every token's output is the same in both sentences (largest difference \
-            \(scientific(worstWithout)), which is floating-point rounding; in order_matters.png its \
-            bars are too short to see): attention sees a bag of tokens. Even the two "the"s inside one sentence get identical outputs (difference \
+            \(scientific(worstWithout)), which is floating-point rounding, too small to see in \
+            order_matters.png): attention sees a bag of tokens. Even the two "the"s inside one sentence get identical outputs (difference \
             \(scientific(twins))). With PE added to the inputs, the smallest difference is \
             \(format(bestWith, 3)): the outputs now depend on where each token stands.
             """)
