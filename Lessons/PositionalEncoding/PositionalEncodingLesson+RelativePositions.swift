@@ -37,11 +37,12 @@ extension PositionalEncodingLesson {
             xLabel: "offset k = q − p (negative: q left of p)", yLabel: "PE(p) · PE(p + k)", series: [])
         chart.legend = .outside
         var data = Table(columns: ["k"] + anchors.map { "from_p_\($0)" } + ["closed_form"])
-        var worst = 0.0
+        var worst = 0.0, asymmetry = 0.0       // largest |S[p, p + k] − S[p, p − k]| on the chart
         let symbols: [Series.Symbol] = [.circle, .square, .triangle]
         for p in anchors {
             let values = offsets.map { Double(similarity[p, p + $0]) }
             worst = max(worst, zip(values, closedForm).map { abs($0 - $1) }.max() ?? 0)
+            asymmetry = max(asymmetry, zip(values, values.reversed()).map { abs($0 - $1) }.max() ?? 0)
             chart.series.append(Series(name: "from p = \(p)", x: offsets.map(Double.init), y: values,
                                        symbol: symbols[chart.series.count % symbols.count]))
         }
@@ -60,13 +61,6 @@ extension PositionalEncodingLesson {
         }
         try context.show(table, as: "similarity_by_distance_table")
 
-        // Left against right: the largest |S[p, p + k] − S[p, p − k]| over every p and k.
-        var asymmetry: Float = 0
-        for p in 0..<positions {
-            for k in 1..<max(1, min(p, positions - 1 - p) + 1) {
-                asymmetry = max(asymmetry, abs(similarity[p, p + k] - similarity[p, p - k]))
-            }
-        }
         context.say("""
             The heatmap is brightest on the diagonal (a position is most similar to itself, with \
             PE(p)·PE(p) = d/2 = \(dModel / 2)) and constant along every diagonal. Read from \
@@ -74,7 +68,7 @@ extension PositionalEncodingLesson {
             form Σᵢ cos(k·ωᵢ) (largest deviation \(scientific(Float(worst))), float32 rounding): the \
             similarity knows only the offset k. But it does not know its sign: cos is even, so \
             PE(p)·PE(p + k) = PE(p)·PE(p − k) and the curves are mirror images about k = 0 (largest \
-            difference between left and right \(scientific(asymmetry))). The dot product of two \
+            difference between left and right \(scientific(Float(asymmetry)))). The dot product of two \
             encodings cannot tell "two to the left" from "two to the right" — and attention never \
             takes it anyway: it compares a projected query W_Q·x with a projected key W_K·x. What \
             makes offsets learnable is the next step.
@@ -136,11 +130,8 @@ extension PositionalEncodingLesson {
             .reduce(into: [Int](), { if !$0.contains($1) { $0.append($1) } }) {
             let rotated = try rotate(pe.rows(0..<(positions - offset)), by: offset, frequencies)   // [P − k, d]
             let deviation = try maxDifference(rotated, pe.rows(offset..<positions))
-            let scores = try rotated.matmul(pe.transposed()).scalars                          // [P − k, P]
-            let hits = (0..<(positions - offset)).filter { p in
-                let row = scores[(p * positions)..<((p + 1) * positions)]
-                return row.indices.max { row[$0] < row[$1] }! - p * positions == p + offset
-            }.count
+            let best = try rotated.matmul(pe.transposed()).argmaxLastAxis()                   // [P − k]
+            let hits = best.indices.filter { best[$0] == $0 + offset }.count
             try table.append(["\(offset)", format(Double(offset) * frequencies[0] * 180 / Double.pi, 1) + "°",
                               format(Double(offset) * frequencies.last! * 180 / Double.pi, 4) + "°",
                               scientific(deviation), "\(hits) of \(positions - offset)"])
