@@ -14,6 +14,16 @@ extension FlashVsStandardLesson {
     static func compareCausalWithFull(_ measurements: [Measurement], _ settings: Settings,
                                       _ context: LessonContext) throws {
         context.section("Causal masking: flash skips the blocks above the diagonal")
+        // The idea on a toy: N = 8 in tiles of Br = Bc = 4 (the kernel's tiles are larger).
+        let (n, block) = (walkthroughN, walkthroughBlock)
+        let schedule = tileSchedule(n: n, br: block, bc: block, causal: true)
+        let labels = (0..<n).map { "k\($0)" }
+        let tiles = Heatmap(values: schedule, rows: n, columns: n,
+                            title: "Causal tiles on a toy N = 8, Br = Bc = 4: the step at which each score is computed",
+                            xLabel: "key (block 1 | block 2)", yLabel: "query (block 1 | block 2)",
+                            xTicks: .labels(labels), yTicks: .labels((0..<n).map { "q\($0)" }), range: 0...2,
+                            colorbarLabel: "key step (0 = computed, then masked; grey = skipped)", showValues: false)
+        try context.save(tiles, as: "causal-tiles", data: .tensor(Tensor(shape: [n, n], scalars: schedule)))
         var table = Table(
             title: "Forward time, ms (median), full vs causal mask; d = \(settings.headDim), H = \(settings.heads)",
             columns: ["N", "flash full", "flash causal", "flash full / causal", "standard full", "standard causal",
@@ -38,9 +48,12 @@ extension FlashVsStandardLesson {
         let blocks = (last.n + FlashBlockSizes.default.queryRows - 1) / FlashBlockSizes.default.queryRows
         context.say("""
             Under a causal mask query i sees keys j ≤ i: half the scores, plus the diagonal. Flash \
-            skips every key block wholly above the diagonal and masks only the blocks that cross it, \
-            so its work falls towards one half as N grows (the diagonal blocks are a fraction \
-            ~Br/N of the rest): at N = \(last.n), with \(blocks) query blocks, causal is \
+            skips every key block wholly above the diagonal and masks only the blocks that cross it. \
+            causal-tiles.png shows it on a toy N = 8 with Br = Bc = 4: the query block q0…q3 needs \
+            only key block 1, the grey tile is never computed, and the dark cells inside the \
+            diagonal tiles are computed and then masked. So flash's work falls towards one half as \
+            N grows (the diagonal blocks are a fraction ~Br/N of the rest): at N = \(last.n), with \
+            \(blocks) query blocks, causal is \
             \(format(ratio, 2))× faster than full. Standard attention computes the whole S and P \
             and only then sets the masked half to −∞ (probability 0): it gains nothing.
             """)
@@ -48,9 +61,10 @@ extension FlashVsStandardLesson {
 
     // MARK: - 10. Conclusion
 
-    /// The lecture's four claims — fast, memory-efficient, exact, IO-aware — with this run's numbers.
+    /// The lecture's four claims — fast, memory-efficient, exact, IO-aware — with this run's numbers,
+    /// printed and saved as `conclusion.md`.
     static func concludeFromMeasurements(_ measurements: [Measurement], sweep: BlockSweep, _ settings: Settings,
-                                         _ context: LessonContext) {
+                                         _ context: LessonContext) throws {
         context.section("Conclusion")
         let both = measurements.filter { $0.speedup != nil }
         var lines: [String] = []
@@ -94,5 +108,7 @@ extension FlashVsStandardLesson {
             to \(formatBytes(last.flashStats.dramBytes)), and the best tile here was \(sweep.best.blocks).
             """)
         for line in lines { context.say("• " + line) }
+        try context.write(markdown: "# Conclusion of this run\n\n" + lines.map { "- " + $0 }.joined(separator: "\n") + "\n",
+                          as: "conclusion")
     }
 }

@@ -16,7 +16,10 @@ extension FlashVsStandardLesson {
             title: "Fast and slow memory: this machine (\(SystemInfo.cpuModel)) beside the lecture's A100",
             columns: ["level", "size here", "shared by", "plays the part of", "on the A100 (lecture)"],
             alignments: [.left, .right, .left, .left, .left])
-        let lecture = [1: "SRAM: 192 KB per SM", 2: "SRAM: 20 MB in all, 19 TB/s", 3: "(L2: 40 MB)"]
+        // The A100's SRAM (192 KB per SM, 20 MB over its 108 SMs) is its one per-SM fast memory, so
+        // it appears once; its 40 MB L2, shared by all SMs, sits where a CPU's shared L3 does.
+        let lecture = [1: "SRAM: 192 KB per SM, 20 MB in all, 19 TB/s", 2: "(none: the SRAM above is M)",
+                       3: "L2: 40 MB, shared by all SMs"]
         let roles = [1: "fast memory: the tile being multiplied", 2: "fast memory M: the resident blocks",
                      3: "a buffer in front of DRAM"]
         for cache in SystemInfo.caches where cache.kind != "Instruction" {

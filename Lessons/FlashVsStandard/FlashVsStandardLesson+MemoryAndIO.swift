@@ -17,18 +17,19 @@ extension FlashVsStandardLesson {
         let n = measurements.map { Double($0.n) }
         let standard = measurements.map { $0.standardStats.map { Double($0.extraBytes) / mib } ?? .nan }
         let flash = measurements.map { Double($0.flashStats.extraBytes) / mib }
-        // H · N² floats, the P matrix of every head; drawn at twice that so it does not hide
-        // standard's measured line, which lies exactly on it.
+        // H · N² floats, the P matrix of every head. Standard's measurement lies exactly on it, so
+        // it is drawn as points only, over the dashed line.
         let square = n.map { Double(settings.heads) * $0 * $0 * 4 / mib }
         let linear = n.map { flash.last! * $0 / n.last! }
         let chart = LineChart(
             title: "Extra memory vs sequence length (d = \(settings.headDim), H = \(settings.heads))",
             xLabel: "sequence length N (tokens)", yLabel: "extra memory beyond Q, K, V, O (MiB)",
             series: [
-                Series(name: "standard (measured: P)", x: n, y: standard, symbol: .circle),
-                Series(name: "flash (measured: packed K and tiles)", x: n, y: flash, symbol: .square),
-                Series(name: "N² reference: 2 × H·N² floats (slope 2)", x: n, y: square.map { 2 * $0 }, style: .dashed),
-                Series(name: "N reference: ∝ N through flash's largest (slope 1)", x: n, y: linear, style: .dotted),
+                Series(name: "N² reference: H·N² floats (slope 2)", x: n, y: square, style: .dashed, color: .gray),
+                Series(name: "standard (measured: P), on the N² line", x: n, y: standard, style: .none, symbol: .circle,
+                       color: Color.series(0)),
+                Series(name: "flash (measured: packed K and tiles)", x: n, y: flash, symbol: .square, color: Color.series(1)),
+                Series(name: "N reference: ∝ N through flash's largest (slope 1)", x: n, y: linear, style: .dotted, color: .gray),
             ],
             xScale: .log, yScale: .log)
         var data = Table(columns: ["n", "standard_extra_bytes", "flash_extra_bytes", "n_squared_floats_bytes"])

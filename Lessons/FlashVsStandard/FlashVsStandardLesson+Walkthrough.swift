@@ -31,9 +31,13 @@ extension FlashVsStandardLesson {
         }
         context.say("""
             Q, K and V are 8×4 (walkthrough-Q.npy, -K.npy, -V.npy; O in walkthrough-O.npy). The \
-            keys come in two blocks of Bc = 4: block 1 = k0…k3, block 2 = k4…k7. Flash attention \
-            sees one block at a time and keeps, per query, only a running maximum m, a running sum \
-            l and an unnormalised output Õ.
+            keys come in two blocks of Bc = 4: block 1 = k0…k3, block 2 = k4…k7; the 8 queries \
+            form one block (Br = 8), and nothing is masked (walkthrough-tiles.png). Flash attention \
+            sees one key block at a time and keeps, per query, only a running maximum m, a running \
+            sum l and an unnormalised output Õ, divided by l once at the end — FlashAttention-2's \
+            bookkeeping, which this project's kernel uses. The lecture's Algorithm 1 \
+            (FlashAttention-1) computes the same numbers with the loops the other way round: see \
+            the next step.
             """)
         let queries = (0..<n).map { "q\($0)" }, keys = (0..<n).map { "k\($0)" }
 
@@ -44,13 +48,15 @@ extension FlashVsStandardLesson {
         scores.valueFormat = .decimals(2)
         try context.save(scores, as: "walkthrough-S", data: .tensor(Tensor(shape: [n, n], scalars: trace.scores)))
 
-        // The tile schedule of the real kernel with Br = Bc = 4 and a causal mask.
-        let schedule = tileSchedule(n: n, br: bc, bc: bc)
-        let tiles = Heatmap(values: schedule, rows: n, columns: n,
-                            title: "Tiles of S, Br = Bc = 4, causal: the step at which each score is computed",
-                            xLabel: "key (block 1 | block 2)", yLabel: "query (block 1 | block 2)",
+        // The tiles of this walkthrough: one block of all 8 queries (Br = 8), two key blocks
+        // (Bc = 4), no mask — the same blocks as every other walkthrough figure.
+        let schedule = tileSchedule(n: n, br: n, bc: bc, causal: false)
+        var tiles = Heatmap(values: schedule, rows: n, columns: n,
+                            title: "Tiles of S in this walkthrough, Br = 8, Bc = 4, no mask: the step at which each score is computed",
+                            xLabel: "key (block 1 | block 2)", yLabel: "query (one block: q0–q7)",
                             xTicks: .labels(keys), yTicks: .labels(queries), range: 0...2,
-                            colorbarLabel: "key step (0 = computed, then masked; grey = skipped)", showValues: false)
+                            colorbarLabel: "key block (step)", showValues: true)
+        tiles.valueFormat = .decimals(0)
         try context.save(tiles, as: "walkthrough-tiles", data: .tensor(Tensor(shape: [n, n], scalars: schedule)))
 
         // p̃ = exp(s − m_new) as each block computes it: every row's largest entry in a block is 1
@@ -74,12 +80,13 @@ extension FlashVsStandardLesson {
         return trace
     }
 
-    /// For Br × Bc tiles under a causal mask: the key block index + 1 at which each score is
-    /// computed, 0 for a score computed and then masked (inside a tile on the diagonal), NaN for a
+    /// For Br × Bc tiles: the key block index + 1 at which each score is computed. Under a causal
+    /// mask, 0 marks a score computed and then masked (inside a tile on the diagonal) and NaN a
     /// score in a tile above the diagonal, which is never computed. [N, N]
-    static func tileSchedule(n: Int, br: Int, bc: Int) -> [Float] {
+    static func tileSchedule(n: Int, br: Int, bc: Int, causal: Bool) -> [Float] {
         (0..<(n * n)).map { index in
             let (i, j) = (index / n, index % n)
+            guard causal else { return Float(j / bc + 1) }
             let lastVisible = (i / br + 1) * br - 1                 // the block's last query sees keys ≤ it
             if (j / bc) * bc > lastVisible { return .nan }
             return j > i ? 0 : Float(j / bc + 1)
@@ -169,9 +176,20 @@ extension FlashVsStandardLesson {
             \(format(second.rowSum[i], 3)). The output is rescaled by the same α, and divided by l once, \
             at the end. The result is exact, not an approximation: the same sums, in another order.
 
-            Recomputation. The backward pass needs P, but flash never stored it. It keeps only \
-            L = m + log l per query (\(n) numbers here, N in general; q\(i): \
-            L = \(format(trace.logsumexp[i], 3))) and recomputes each tile P = exp(S − L) from Q and \
+            Two loop orders. The lecture's Algorithm 1 (FlashAttention-1, 2022) puts the K/V blocks \
+            in the outer loop and the query blocks inside: each K/V block is loaded once, and for every \
+            query block m, ℓ and O are read back from slow memory, updated — O rescaled and divided \
+            by the new ℓ at every step — and written out again; m and ℓ are kept for the backward \
+            pass. FlashAttention-2 (2023) turns the loops round: query blocks outside, K/V blocks \
+            inside, so m, ℓ and Õ stay in fast memory until the row is done, Õ is divided by ℓ once \
+            at the end, and only L = m + log ℓ is stored. This project's kernel, the update above and \
+            this walkthrough follow FlashAttention-2's order (with one block of 8 queries the two \
+            orders visit the same tiles).
+
+            Recomputation. The backward pass needs P, but flash never stored it. FlashAttention-2 \
+            keeps only L = m + log l per query (\(n) numbers here, N in general; q\(i): \
+            L = \(format(trace.logsumexp[i], 3)); FlashAttention-1 keeps m and ℓ) and recomputes \
+            each tile P = exp(S − L) from Q and \
             K when it needs it. That costs one more Q Kᵀ product, but it replaces N² reads from slow \
             memory with arithmetic on tiles in cache — and d = \(d) multiply-adds per score are \
             cheaper than the memory traffic they replace.

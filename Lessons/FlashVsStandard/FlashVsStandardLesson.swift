@@ -1,7 +1,7 @@
 // Lesson: standard attention ("Algorithm 0") vs FlashAttention — fast, memory-efficient, exact
 // and IO-aware, by tiling, the online softmax and recomputation, measured on this machine.
 // N = sequence length, d = head dim, H = heads (batch 1), Br × Bc = flash tile (query × key rows),
-// M = fast memory (bytes of L2 per core).
+// M = fast memory (the L2 of one core; the paper counts it in elements, the code in bytes).
 
 import ArgumentParser
 import Figures
@@ -14,7 +14,8 @@ import TensorCore
 /// 1. The memory hierarchy of this machine, beside the lecture's GPU.
 /// 2. Algorithm 0: S and P written to memory, and why that makes it memory-bound.
 /// 3. A walkthrough on N = 8, d = 4, two key/value blocks: the online softmax made visible.
-/// 4. Tiling, online softmax and recomputation, with the walkthrough's numbers.
+/// 4. Tiling, online softmax and recomputation, with the walkthrough's numbers; the loop orders
+///    of FlashAttention-1 (the lecture's Algorithm 1) and FlashAttention-2 (this kernel's).
 /// 5. Timings over N = 256 … max-n: forward, forward + backward, speedup, GFLOP/s, error.
 /// 6. Extra memory: N² for standard, N for flash.
 /// 7. IO: the bytes each moves through slow memory vs the paper's Θ(Nd + N²) and Θ(N²d²/M).
@@ -24,8 +25,8 @@ import TensorCore
 ///
 /// Writes the walkthrough's figures with `walkthrough-Q/K/V/O.npy`, `timings.png` with
 /// `timings.csv` (one row per N), `timings-detail.csv/.md` (forward + backward, spread),
-/// `memory.png`, `io.csv/.md`, `block-sweep.png`, `causal.csv/.md`, into
-/// `Output/flash-vs-standard/`.
+/// `memory.png`, `io.csv/.md`, `block-sweep.png`, `causal-tiles.png`, `causal.csv/.md` and
+/// `conclusion.md`, into `Output/flash-vs-standard/`.
 public enum FlashVsStandardLesson: Lesson {
     public static let name = "flash-vs-standard"
     public static let summary = "standard attention vs FlashAttention: tiling, online softmax, recomputation, measured"
@@ -102,6 +103,6 @@ public enum FlashVsStandardLesson: Lesson {
         try compareTrafficWithThePaper(measurements, settings, context)
         let sweep = try sweepBlockSizes(settings, context)
         try compareCausalWithFull(measurements, settings, context)
-        concludeFromMeasurements(measurements, sweep: sweep, settings, context)
+        try concludeFromMeasurements(measurements, sweep: sweep, settings, context)
     }
 }

@@ -36,11 +36,15 @@ struct AttentionBreakdown {
 
     /// The elementwise passes' share of the time that the roofline model predicts at N: each pass
     /// takes max(FLOPs / P, bytes / B), its bytes scaled to `bytesPerElement` (4 for float32,
-    /// 2 for bf16). - Parameters: peak P in GFLOP/s, bandwidth B in GB/s.
-    func modelElementwiseShare(n: Int, peak: Double, bandwidth: Double, bytesPerElement: Double) -> Double {
+    /// 2 for bf16). The matrix products run at `peak`, the elementwise passes at
+    /// `elementwisePeak` (on a GPU, tensor cores only multiply matrices).
+    /// - Parameters: peaks P in FLOP/s, bandwidth B in bytes/s.
+    func modelElementwiseShare(n: Int, peak: Double, elementwisePeak: Double, bandwidth: Double,
+                               bytesPerElement: Double) -> Double {
         let times = AttentionStage.allCases.map { stage -> (AttentionStage, Double) in
             let cost = stage.cost(queries: n, keys: n, headDim: headDim)
-            return (stage, max(cost.flops / peak, cost.bytes * bytesPerElement / 4 / bandwidth))
+            let rate = stage.isMatrixProduct ? peak : elementwisePeak
+            return (stage, max(cost.flops / rate, cost.bytes * bytesPerElement / 4 / bandwidth))
         }
         return times.filter { !$0.0.isMatrixProduct }.reduce(0) { $0 + $1.1 } / times.reduce(0) { $0 + $1.1 }
     }
@@ -128,13 +132,16 @@ extension HardwareLesson {
                                     _ context: LessonContext) throws {
         var table = Table(
             title: "Scale + mask, softmax and dropout: share of the time, measured and by the roofline model (each pass takes max(FLOPs/P, bytes/B); P = SGEMM peak here)",
-            columns: ["N", "share of FLOPs", "time, measured here", "model, this machine", "model, A100 bf16 (312 TFLOP/s, 1.5 TB/s)"],
+            columns: ["N", "share of FLOPs", "time, measured here", "model, this machine",
+                      "model, A100 bf16 (products 312 TFLOP/s, the rest 19.5 fp32; 1.5 TB/s)"],
             alignments: [.right, .right, .right, .right, .right])
         for t in breakdown.timings {
             let here = machine.memoryRoof(footprint: Double(t.n * t.n * 4))
-            let modelHere = breakdown.modelElementwiseShare(n: t.n, peak: machine.gemmPeak * 1e9, bandwidth: here.gbs * 1e9,
-                                                            bytesPerElement: 4)
+            let modelHere = breakdown.modelElementwiseShare(n: t.n, peak: machine.gemmPeak * 1e9,
+                                                            elementwisePeak: machine.gemmPeak * 1e9,
+                                                            bandwidth: here.gbs * 1e9, bytesPerElement: 4)
             let modelA100 = breakdown.modelElementwiseShare(n: t.n, peak: A100.bf16TensorCore * 1e9,
+                                                            elementwisePeak: A100.fp32 * 1e9,
                                                             bandwidth: A100.hbmLow * 1e9, bytesPerElement: 2)
             breakdown.modelHere.append(modelHere)
             breakdown.modelA100.append(modelA100)
@@ -150,6 +157,16 @@ extension HardwareLesson {
         // memory (4·N² bytes here, 2·N² in bf16 on the A100): d·B/(2P) here, d·B/P there.
         let d = Double(breakdown.headDim)
         let tripsHere = d * machine.dram / (2 * machine.gemmPeak), tripsA100 = d * A100.hbmLow / A100.bf16TensorCore
+        // The elementwise passes' FLOPs per byte in bf16 (half the float32 bytes), the largest of
+        // them; and softmax's with each exp counted as 8 FLOPs instead of 1 (an A100 SM issues 16
+        // exps per clock against 64 fp32 FMAs, 128 FLOPs).
+        let n = breakdown.sizes.last ?? 1024
+        let elementwiseIntensity = AttentionStage.allCases.filter { !$0.isMatrixProduct }.map { stage in
+            let cost = stage.cost(queries: n, keys: n, headDim: breakdown.headDim)
+            return cost.flops / (cost.bytes / 2)
+        }.max() ?? 0
+        let softmax = AttentionStage.softmax.cost(queries: n, keys: n, headDim: breakdown.headDim)
+        let softmaxWithSlowExp = (softmax.flops + 7 * Double(n) * Double(n)) / (softmax.bytes / 2)
         context.say("""
             The roofline model — every pass takes the longer of its FLOPs over the peak and its \
             bytes over the bandwidth — gives the elementwise passes \(percentRange(breakdown.modelA100)) \
@@ -161,6 +178,16 @@ extension HardwareLesson {
             \(significant(A100.bf16TensorCore / A100.hbmLow))) they take as long as \(significant(tripsHere)) \
             crossings of DRAM, and the model gives \(percentRange(breakdown.modelHere)); measured: \
             \(percentRange(measured)).
+
+            The A100's share is a lower bound. Tensor cores only multiply matrices, so the model \
+            prices the elementwise passes' FLOPs at the 19.5 TFLOP/s of the A100's fp32 units and \
+            counts an exp as one FLOP, while softmax's exponentials run on the special-function \
+            units at a quarter of the fp32 FMA rate. It makes no difference here: at 19.5 TFLOP/s \
+            over 1.5 TB/s an operation must do \(significant(A100.fp32 / A100.hbmLow)) FLOPs per byte \
+            to stop waiting for memory; the elementwise passes do at most \
+            \(significant(elementwiseIntensity)) (bf16), and softmax \(significant(softmaxWithSlowExp)) \
+            even with each exp counted as 8 FLOPs. Their bytes, not their arithmetic, set their time; \
+            if anything, their share on a real A100 is higher.
             """)
     }
 

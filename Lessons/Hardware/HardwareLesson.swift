@@ -26,7 +26,7 @@ import TensorCore
 /// `compute.csv/.md`, `stream.csv/.md`, `balance.csv/.md`, `roofline.png` with `roofline.csv`
 /// (op,size,flops,bytes,intensity,seconds,gflops), `roofline-detail.csv/.md`,
 /// `attention-time.png/.npy`, `attention-shares.png/.npy`, `attention-stages.csv/.md` and
-/// `attention-model.csv/.md` into `Output/hardware/`; the conclusion is printed.
+/// `attention-model.csv/.md` into `Output/hardware/`; the conclusion is printed and saved as `conclusion.md`.
 public enum HardwareLesson: Lesson {
     public static let name = "hardware"
     public static let summary = "compute-bound vs memory-bound: memory hierarchy, peaks, roofline, attention's time, measured here"

@@ -11,15 +11,18 @@ import TensorCore
 ///
 /// Reads like the lecture:
 /// 1. Self-attention ignores order: the same tokens in two orders give the same outputs.
-/// 2. The PE matrix, PE(pos, 2i) = sin(pos/10000^(2i/d)), PE(pos, 2i+1) = cos(…), as a heatmap.
-/// 3. Curves of a few dimensions over positions: fast waves and slow waves.
-/// 4. PE(p)·PE(q) depends only on the distance p − q.
-/// 5. The wavelength of each sin/cos pair: a geometric progression from 2π to about 10000·2π.
-/// 6. The lecture's example: embeddings plus PE for "You are welcome PAD" and "START De nada PAD".
+/// 2. The PE matrix, PE(pos, 2i) = sin(pos/10000^(2i/d)), PE(pos, 2i+1) = cos(…), as a heatmap
+///    (i counts the sin/cos pairs).
+/// 3. Curves of a few dimensions over positions: fast waves and slow waves, a sine and a cosine.
+/// 4. PE(p)·PE(p + k) depends only on the offset k — and not on its sign.
+/// 5. PE(p + k) is PE(p) turned pair by pair through the angles k·ωᵢ: a linear map, the same
+///    for every p. This, not the dot product, is what makes offsets learnable.
+/// 6. The wavelength of each sin/cos pair: a geometric progression from 2π to about 10000·2π.
+/// 7. The lecture's example: embeddings plus PE for "You are welcome PAD" and "START De nada PAD".
 ///
-/// Writes `pe.png` and `pe.npy` (the PE matrix), `curves.png`, `similarity.png`,
-/// `similarity_by_distance.png`, `wavelengths.png`, the example figures, and the tables as
-/// CSV and Markdown, into `Output/positional-encoding/`.
+/// Writes `order_matters.png`, `pe.png` and `pe.npy` (the PE matrix), `curves.png`,
+/// `similarity.png`, `similarity_by_distance.png`, `rotation.png`, `wavelengths.png`, the
+/// example figures, and the tables as CSV and Markdown, into `Output/positional-encoding/`.
 public enum PositionalEncodingLesson: Lesson {
     public static let name = "positional-encoding"
     public static let summary = "sinusoidal positional encoding: why attention needs it, its waves, relative positions"
@@ -65,6 +68,7 @@ public enum PositionalEncodingLesson: Lesson {
         let pe = try encodePositions(positions: positions, dModel: dModel, context)
         try plotDimensionsOverPositions(pe, context)
         try similarityBetweenPositions(pe, context)
+        try offsetsAreRotations(pe, context)
         try wavelengthsOfThePairs(dModel: dModel, positions: positions, context)
         try addEncodingToEmbeddings(context)
     }
@@ -117,24 +121,35 @@ public enum PositionalEncodingLesson: Lesson {
             title: "Attention output of each token in the two sentences (first 3 of \(width) dimensions)",
             columns: ["token", "pos 1st", "pos 2nd", "output in 1st (no PE)", "output in 2nd (no PE)",
                       "max |diff| no PE", "max |diff| with PE"])
-        var worstWithout: Float = 0, bestWith = Float.infinity
+        var differencesWithout: [Float] = [], differencesWith: [Float] = [], categories: [String] = []
         var used = Set<Int>()
         for (i, word) in first.enumerated() {
             let j = second.indices.first { second[$0] == word && !used.contains($0) }!
             used.insert(j)
             let without = try maxDifference(plainFirst.row(i), plainSecond.row(j))
             let with = try maxDifference(placedFirst.row(i), placedSecond.row(j))
-            worstWithout = max(worstWithout, without)
-            bestWith = min(bestWith, with)
+            differencesWithout.append(without)
+            differencesWith.append(with)
+            categories.append("“\(word)”, position \(i) → \(j)")
             try table.append([word, "\(i)", "\(j)", vectorText(plainFirst.row(i), count: 3),
                               vectorText(plainSecond.row(j), count: 3), scientific(without), format(with, 3)])
         }
+        let chart = BarChart(
+            title: "The same token in the two sentences: how far apart its two attention outputs are",
+            xLabel: "token of “\(first.joined(separator: " "))”, and its position in each sentence",
+            yLabel: "max |output in 1st − output in 2nd|",
+            categories: categories,
+            groups: [BarChart.Group(name: "without positional encoding", values: differencesWithout.map(Double.init)),
+                     BarChart.Group(name: "with positional encoding", values: differencesWith.map(Double.init))],
+            showTotals: true)
+        try context.save(chart, as: "order_matters", data: .table(table))
         try context.show(table, as: "order_matters")
+        let worstWithout = differencesWithout.max()!, bestWith = differencesWith.min()!
         let twins = try maxDifference(plainFirst.row(0), plainFirst.row(3))
         context.say("""
             Without PE, every token's output is the same in both sentences (largest difference \
-            \(scientific(worstWithout)), which is floating-point rounding): attention sees a bag of \
-            tokens. Even the two "the"s inside one sentence get identical outputs (difference \
+            \(scientific(worstWithout)), which is floating-point rounding, too small to see in \
+            order_matters.png): attention sees a bag of tokens. Even the two "the"s inside one sentence get identical outputs (difference \
             \(scientific(twins))). With PE added to the inputs, the smallest difference is \
             \(format(bestWith, 3)): the outputs now depend on where each token stands.
             """)
@@ -148,7 +163,9 @@ public enum PositionalEncodingLesson: Lesson {
         let pe = try PositionalEncoding.sinusoidal(positions: positions, dModel: dModel)   // [P, d]
         context.say("""
             PE(pos, 2i) = sin(pos / 10000^(2i/d)) and PE(pos, 2i+1) = cos(pos / 10000^(2i/d)), \
-            here for \(positions) positions and d = \(dModel). Every value lies in [−1, 1]. In the \
+            here for \(positions) positions and d = \(dModel). The i of the formula counts sin/cos \
+            pairs, i = 0 … \(dModel / 2 - 1), not dimensions: dimensions 2i and 2i + 1 hold the sine and \
+            the cosine of one angle, pos·ωᵢ with ωᵢ = 10000^(−2i/d). Every value lies in [−1, 1]. In the \
             heatmap, the left columns (small i) flip sign from one position to the next; further \
             right the waves slow down until the last columns barely change over \(positions) positions. \
             Every row is different: that row is the position's fingerprint.
@@ -166,41 +183,67 @@ public enum PositionalEncodingLesson: Lesson {
 
     // MARK: - 3. Curves of a few dimensions
 
-    /// A few columns of PE plotted over positions: low dimensions oscillate fast, high ones slowly.
+    /// A few columns of PE plotted over positions: the fastest pair's sine, the sine and the
+    /// cosine of a pair whose wavelength is about P, and a slow sine. The fastest one is drawn
+    /// also between the whole positions, faintly, because its samples alone look jagged.
     /// - Parameter pe: [P, d]
     static func plotDimensionsOverPositions(_ pe: Tensor, _ context: LessonContext) throws {
         context.section("A few dimensions over positions")
         let (positions, dModel) = (pe.shape[0], pe.shape[1])
         let wavelengths = PositionalEncoding.wavelengths(dModel: dModel)
-        // The sin of four pairs whose wavelengths are about P/20, P/5, P and 8P, so that the
-        // chart stays readable for any number of positions (dims 0, 20, 42, 74 for P = d = 128).
-        let chosen = [0.05, 0.2, 1, 8].map { sinDimension(wavelength: $0 * Double(positions), dModel: dModel) }
+        // Dimension 0, the sine and cosine of the pair nearest a wavelength of P, and the sine
+        // nearest 8P, so that the chart stays readable for any P (dims 0, 42, 43, 70 for
+        // P = d = 128).
+        let middle = sinDimension(wavelength: Double(positions), dModel: dModel)
+        let chosen = [0, middle, middle + 1, sinDimension(wavelength: 8 * Double(positions), dModel: dModel)]
             .reduce(into: [Int]()) { if !$0.contains($1) { $0.append($1) } }
         var chart = LineChart(
             title: "PE(pos, dim) over positions for \(chosen.count) dimensions (d = \(dModel))",
             xLabel: "position", yLabel: "PE(pos, dim)", series: [])
+        chart.legend = .outside
+        chart.width = 1200
+        // The fastest sine between the whole positions: the wave that the samples are taken from.
+        let fine = stride(from: 0.0, through: Double(positions - 1), by: 0.05).map { $0 }
+        chart.series.append(Series(name: "dim 0 between whole positions", x: fine, y: fine.map { sin($0) },
+                                   color: Color.series(0).withAlpha(70)))
         let x = (0..<positions).map(Double.init)
         var data = Table(columns: ["position"] + chosen.map { "dim_\($0)" })
-        for dimension in chosen {
+        let symbols: [Series.Symbol] = [.circle, .none, .none, .none]
+        for (index, dimension) in chosen.enumerated() {
             let column = try pe.slice(axis: 1, dimension..<(dimension + 1)).scalars.map(Double.init)
             let kind = dimension % 2 == 0 ? "sin" : "cos"
+            let place = dimension == 0 ? ", whole positions" : ""
             chart.series.append(Series(
-                name: "dim \(dimension) (\(kind), wavelength \(format(wavelengths[dimension / 2], 1)))",
-                x: x, y: column))
+                name: "dim \(dimension) (\(kind), λ = \(format(wavelengths[dimension / 2], 1))\(place))",
+                x: x, y: column, style: dimension == 0 ? .none : (kind == "cos" ? .dashed : .solid),
+                symbol: symbols[index], color: Color.series(index)))
         }
         for p in 0..<positions {
             try data.append(["\(p)"] + chosen.map { format(pe[p, $0], 6) })
         }
         try context.save(chart, as: "curves", data: .table(data))
-        context.say("""
-            Dimension \(chosen[0]) is a sine of wavelength \(format(wavelengths[chosen[0] / 2], 1)) \
-            positions, sampled at whole positions: it tells neighbours apart. Dimension \
-            \(chosen.last!) has wavelength \(format(wavelengths[chosen.last! / 2], 0)) positions: \
-            across all \(positions) positions it turns through only \
-            \(format(Double(positions) / wavelengths[chosen.last! / 2], 2)) of a cycle, so it tells \
-            the beginning of a long text from its end. Together the pairs read position like the \
-            hands of a clock, from seconds to hours.
-            """)
+        let slow = chosen.last!
+        var text = """
+            Dimension 0 is the sine of the fastest pair, wavelength 2π ≈ 6.28 positions. The model \
+            sees it only at whole positions (the dots): 6.28 is not a whole number, so the samples \
+            never repeat exactly and, joined by lines, they would look jagged rather than like a \
+            wave. That is aliasing, not noise; the faint line is the sine they are taken from. Fast \
+            as it is, this dimension tells neighbours apart.
+            """
+        if chosen.contains(middle + 1) {
+            text += " " + """
+                Dimensions \(middle) and \(middle + 1) are the sine and the cosine (dashed) of one pair, \
+                wavelength \(format(wavelengths[middle / 2], 1)): the cosine is the sine shifted by a \
+                quarter turn, so between them the pair knows where on its circle each position is.
+                """
+        }
+        text += " " + """
+            Dimension \(slow) has wavelength \(format(wavelengths[slow / 2], 0)) positions: across all \
+            \(positions) positions it turns through only \(format(Double(positions) / wavelengths[slow / 2], 2)) \
+            of a cycle, so it tells the beginning of a long text from its end. Together the pairs read \
+            position like the hands of a clock, from seconds to hours.
+            """
+        context.say(text)
     }
 
     /// The sin dimension 2i of the pair whose wavelength 2π·10000^(2i/d) is nearest to `wavelength`.
@@ -209,63 +252,7 @@ public enum PositionalEncodingLesson: Lesson {
         return 2 * min(dModel / 2 - 1, max(0, Int(pair)))
     }
 
-    // MARK: - 4. Similarity between positions
-
-    /// S = PE · PEᵀ: S[p, q] = Σᵢ sin(pωᵢ)sin(qωᵢ) + cos(pωᵢ)cos(qωᵢ) = Σᵢ cos((p − q)ωᵢ),
-    /// a function of p − q alone. - Parameter pe: [P, d]
-    static func similarityBetweenPositions(_ pe: Tensor, _ context: LessonContext) throws {
-        context.section("Similarity depends only on the distance between positions")
-        let (positions, dModel) = (pe.shape[0], pe.shape[1])
-        let similarity = try pe.matmul(pe.transposed())                       // [P, P]
-        var heatmap = Heatmap(values: similarity.scalars, rows: positions, columns: positions)
-        heatmap.title = "Dot product PE(p) · PE(q) between positions (d = \(dModel))"
-        heatmap.xLabel = "position q"
-        heatmap.yLabel = "position p"
-        heatmap.colorbarLabel = "PE(p) · PE(q)"
-        try context.save(heatmap, as: "similarity", data: .tensor(similarity))
-
-        // Along each diagonal p − q = k the similarity is constant: read it from several anchors.
-        let span = max(1, positions / 2)
-        let anchors = [0, positions / 4, positions / 2 - 1].filter { $0 >= 0 && $0 + span <= positions }
-            .reduce(into: [Int]()) { if !$0.contains($1) { $0.append($1) } }
-        let frequencies = PositionalEncoding.angularFrequencies(dModel: dModel)
-        let closedForm = (0..<span).map { k in frequencies.reduce(0) { $0 + cos(Double(k) * $1) } }
-        var chart = LineChart(
-            title: "PE(p) · PE(p + k) against the distance k, from \(anchors.count) starting positions",
-            xLabel: "distance k = q − p", yLabel: "PE(p) · PE(p + k)", series: [])
-        var data = Table(columns: ["k"] + anchors.map { "from_p_\($0)" } + ["closed_form"])
-        var worst = 0.0
-        for p in anchors {
-            let values = (0..<span).map { Double(similarity[p, p + $0]) }
-            worst = max(worst, zip(values, closedForm).map { abs($0 - $1) }.max() ?? 0)
-            let symbols: [Series.Symbol] = [.circle, .square, .triangle]
-            chart.series.append(Series(name: "from p = \(p)", x: (0..<span).map(Double.init), y: values,
-                                       symbol: symbols[chart.series.count % symbols.count]))
-        }
-        chart.series.append(Series(name: "Σᵢ cos(k·ωᵢ), closed form", x: (0..<span).map(Double.init),
-                                   y: closedForm, style: .dashed))
-        for k in 0..<span {
-            try data.append(["\(k)"] + anchors.map { format(similarity[$0, $0 + k], 5) } + [format(closedForm[k], 5)])
-        }
-        try context.save(chart, as: "similarity_by_distance", data: .table(data))
-
-        var table = Table(title: "PE(p) · PE(p + k) from different starting positions p",
-                          columns: ["k"] + anchors.map { "p = \($0)" } + ["Σᵢ cos(k·ωᵢ)"])
-        for k in [0, 1, 2, 4, 8, 16, 32, 64] where k < span {
-            try table.append(["\(k)"] + anchors.map { format(similarity[$0, $0 + k], 4) } + [format(closedForm[k], 4)])
-        }
-        try context.show(table, as: "similarity_by_distance_table")
-        context.say("""
-            The heatmap is brightest on the diagonal (a position is most similar to itself, with \
-            PE(p)·PE(p) = d/2 = \(dModel / 2)) and constant along every diagonal. Read from \
-            different starting positions, the curves lie on top of each other and on the closed \
-            form Σᵢ cos(k·ωᵢ) (largest deviation \(scientific(Float(worst))), float32 rounding): the \
-            similarity knows only the distance k. This is why attention can learn relative \
-            offsets ("the word two to the left") from absolute encodings.
-            """)
-    }
-
-    // MARK: - 5. Wavelengths
+    // MARK: - 6. Wavelengths
 
     /// λᵢ = 2π / ωᵢ = 2π · 10000^(2i/d): a geometric progression, one wavelength per sin/cos pair.
     static func wavelengthsOfThePairs(dModel: Int, positions: Int, _ context: LessonContext) throws {
@@ -293,15 +280,17 @@ public enum PositionalEncodingLesson: Lesson {
             10000^(2/d) = \(format(pow(10_000, 2 / Double(dModel)), 3)) times slower than the one \
             before, from 2π ≈ 6.28 to \(format(wavelengths.last!, 0)) positions. Only \(complete) \
             of the \(dModel / 2) pairs complete a full turn within \(positions) positions; the rest \
-            are still on their first turn, which keeps every position's code unique far beyond any \
-            training length.
+            are still on their first turn. The rows stay distinct far beyond \(positions) positions, \
+            but distinct is not the same as useful: a model trained on short sequences has never \
+            seen the slow pairs at the angles that long ones reach, and in practice sinusoidal \
+            encodings extrapolate poorly to sequences longer than those seen in training.
             """)
     }
 
-    // MARK: - 6. The lecture's example
+    // MARK: - 7. The lecture's example
 
     /// The input to the encoder and decoder is embedding + PE, token by token:
-    /// x_t = E[token_t] + PE(t). PAD's embedding is the zero vector (as with PyTorch's
+    /// x_t = E[token_t] + PE(t) (the 2017 paper scales E by √d_model first). PAD's embedding is the zero vector (as with PyTorch's
     /// `padding_idx`), so a PAD input is PE alone.
     static func addEncodingToEmbeddings(_ context: LessonContext) throws {
         context.section("The lecture's example: embedding + positional encoding")
@@ -315,7 +304,10 @@ public enum PositionalEncodingLesson: Lesson {
         let pe = try PositionalEncoding.sinusoidal(positions: 4, dModel: width)    // [T, d]
         context.say("""
             Each token's embedding (here random, \(width) dimensions) gets the PE row of its \
-            position added: input_t = E[token_t] + PE(t). The same word at another position \
+            position added: input_t = E[token_t] + PE(t). (The 2017 paper first multiplies the \
+            embeddings by √d_model; a common reading is that this lifts entries initialised at about \
+            1/√d_model to the size of PE's, about 1. These random embeddings are not scaled.) The \
+            same word at another position \
             would get a different input. PAD's embedding is zero, so its input is just PE(3) — in \
             both sentences; the attention mask (a later lesson) keeps attention away from it.
             """)

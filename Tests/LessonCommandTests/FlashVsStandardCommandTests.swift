@@ -9,7 +9,8 @@ import TestSupport
 struct FlashVsStandardCommandTests {
     /// Files whose content depends only on the seed (and the machine), not on timings.
     static let deterministicFiles = [
-        "algorithm0.csv", "algorithm0.md", "hierarchy.csv", "hierarchy.md", "io.csv", "io.md",
+        "algorithm0.csv", "algorithm0.md", "causal-tiles.npy", "causal-tiles.png",
+        "hierarchy.csv", "hierarchy.md", "io.csv", "io.md",
         "memory.csv", "memory.png",
         "walkthrough-K.npy", "walkthrough-O.npy", "walkthrough-P-tiles.npy", "walkthrough-P-tiles.png",
         "walkthrough-Q.npy", "walkthrough-S.npy", "walkthrough-S.png", "walkthrough-V.npy",
@@ -17,7 +18,8 @@ struct FlashVsStandardCommandTests {
         "walkthrough-tiles.npy", "walkthrough-tiles.png",
     ]
     static let timingFiles = [
-        "block-sweep.npy", "block-sweep.png", "causal.csv", "causal.md", "timings-detail.csv", "timings-detail.md",
+        "block-sweep.npy", "block-sweep.png", "causal.csv", "causal.md", "conclusion.md",
+        "timings-detail.csv", "timings-detail.md",
         "timings.csv", "timings.png",
     ]
     static let header = "n,d,heads,causal,standard_ms,flash_ms,speedup,standard_gflops,flash_gflops,"
@@ -92,6 +94,23 @@ struct FlashVsStandardCommandTests {
             -0.132797121, -1.028303038, 0.054640253, -1.443878206,
             0.647483686, -0.856244485, -0.453865125, -0.476438067,
         ], rtol: 0, atol: 1e-6)
+
+        // The walkthrough's tiles are its own blocks: one block of 8 queries, keys k0–k3 then
+        // k4–k7, no mask.
+        let tiles = try Tensor(npyFile: output.appendingPathComponent("walkthrough-tiles.npy").path)
+        #expect(tiles.shape == [8, 8])
+        #expect(tiles.scalars == (0..<64).map { Float($0 % 8 < 4 ? 1 : 2) })
+
+        // The conclusion is saved for the slides: the printed bullets, as a Markdown list.
+        let conclusion = try String(contentsOf: output.appendingPathComponent("conclusion.md"), encoding: .utf8)
+        #expect(conclusion.hasPrefix("# Conclusion of this run\n\n- Fast:"), "\(conclusion.prefix(80))")
+        let bullets = conclusion.split(separator: "\n").filter { $0.hasPrefix("- ") }
+        #expect(bullets.count >= 4)
+        let printed = run.stdout.split(whereSeparator: \.isWhitespace).joined(separator: " ")   // unwrapped
+        for bullet in bullets {
+            let text = "• " + bullet.dropFirst(2).split(whereSeparator: \.isWhitespace).joined(separator: " ")
+            #expect(printed.contains(text), "not printed: \(text)")
+        }
 
         for name in Self.deterministicFiles + Self.timingFiles where name.hasSuffix(".png") {
             let size = try #require(try pngSize(output.appendingPathComponent(name)), "\(name) is not a PNG")

@@ -11,8 +11,9 @@ struct PositionalEncodingCommandTests {
         "curves.csv", "curves.png",
         "example_decoder.npy", "example_decoder.png", "example_decoder_table.csv", "example_decoder_table.md",
         "example_encoder.npy", "example_encoder.png", "example_encoder_table.csv", "example_encoder_table.md",
-        "order_matters.csv", "order_matters.md",
+        "order_matters.csv", "order_matters.md", "order_matters.png",
         "pe.npy", "pe.png",
+        "rotation.csv", "rotation.png", "rotation_check.csv", "rotation_check.md",
         "similarity.npy", "similarity.png",
         "similarity_by_distance.csv", "similarity_by_distance.png",
         "similarity_by_distance_table.csv", "similarity_by_distance_table.md",
@@ -51,6 +52,70 @@ struct PositionalEncodingCommandTests {
         let similarity = try Tensor(npyFile: output.appendingPathComponent("similarity.npy").path)
         #expect(similarity.shape == [32, 32])
         for p in 0..<32 { #expect(abs(similarity[p, p] - 16) < 1e-4) }
+    }
+
+    /// The rows of a CSV file whose data cells hold no commas, header first.
+    static func cells(_ output: URL, _ file: String) throws -> [[String]] {
+        try String(contentsOf: output.appendingPathComponent(file), encoding: .utf8)
+            .split(separator: "\n").map { $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init) }
+    }
+
+    /// ωᵢ = 10000^(−2i/d), written out here rather than taken from TensorCore.
+    static func omega(pair: Int, dModel: Int) -> Double {
+        Foundation.pow(10_000, -2 * Double(pair) / Double(dModel))
+    }
+
+    @Test("curves, similarity by offset and the rotation check match their closed forms")
+    func relativePositions() throws {
+        let run = try LessonRunner.run(["positional-encoding", "--quick", "--output", "out"])
+        #expect(run.status == 0, "stderr: \(run.stderr)")
+        let output = run.folder.appendingPathComponent("out")
+
+        // curves.csv draws a sine and a cosine dimension, and each column is its closed form.
+        let curves = try Self.cells(output, "curves.csv")
+        let dimensions = curves[0].dropFirst().map { Int($0.dropFirst("dim_".count))! }
+        #expect(dimensions.contains(0))
+        #expect(dimensions.contains { $0 % 2 == 1 } && dimensions.contains { $0 % 2 == 0 && $0 > 0 }, "\(dimensions)")
+        #expect(curves.count == 33)
+        for row in curves.dropFirst() {
+            let position = Double(row[0])!
+            for (column, dimension) in dimensions.enumerated() {
+                let angle = position * Self.omega(pair: dimension / 2, dModel: 32)
+                let expected = dimension % 2 == 0 ? Foundation.sin(angle) : Foundation.cos(angle)
+                #expect(abs(Double(row[column + 1])! - expected) < 2e-6, "dim \(dimension) at \(position)")
+            }
+        }
+
+        // PE(p)·PE(p + k) over k = −8 … 8: Σᵢ cos(k·ωᵢ), the same to the left and to the right.
+        let similarity = try Self.cells(output, "similarity_by_distance.csv")
+        let offsets = similarity.dropFirst().map { Int($0[0])! }
+        #expect(offsets == Array(-8...8))
+        let values = similarity.dropFirst().map { $0.dropFirst().map { Double($0)! } }
+        for (row, k) in offsets.enumerated() {
+            let closedForm = (0..<16).reduce(0.0) { $0 + Foundation.cos(Double(k) * Self.omega(pair: $1, dModel: 32)) }
+            for value in values[row] { #expect(abs(value - closedForm) < 1e-4, "k \(k): \(value) vs \(closedForm)") }
+            for (value, mirrored) in zip(values[row], values[offsets.count - 1 - row]) { #expect(abs(value - mirrored) < 1e-4) }
+        }
+
+        // rotation.csv: one pair on its circle, (sin(pos·ω), cos(pos·ω)).
+        let rotation = try Self.cells(output, "rotation.csv")
+        let pair = Int(rotation[0][2].dropFirst("pe_dim_".count))! / 2
+        #expect(rotation.count > 3)
+        for row in rotation.dropFirst() {
+            let angle = Double(row[0])! * Self.omega(pair: pair, dModel: 32)
+            #expect(abs(Double(row[2])! - Foundation.sin(angle)) < 2e-6 && abs(Double(row[3])! - Foundation.cos(angle)) < 2e-6)
+        }
+
+        // rotation_check.csv: R(k)·PE(pos) = PE(pos + k) to float32 rounding for every pos, and
+        // the query R(k)·PE(p) finds the key p + k for every p.
+        let check = try Self.cells(output, "rotation_check.csv").dropFirst()
+        #expect(check.map { $0[0] } == ["1", "2", "5", "8"])
+        for row in check {
+            let cells = Array(row.suffix(2))
+            #expect(Double(cells[0])! < 1e-5, "k \(row[0]): deviation \(cells[0])")
+            let hits = cells[1].split(separator: " ")
+            #expect(hits.count == 3 && hits[0] == hits[2] && Int(hits[2])! == 32 - Int(row[0])!, "\(cells[1])")
+        }
     }
 
     @Test("the same seed gives byte-identical files; another seed changes the random parts only")

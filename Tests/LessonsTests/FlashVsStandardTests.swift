@@ -56,9 +56,17 @@ import TestSupport
 
     @Test("the causal tile schedule skips the tile above the diagonal and masks inside diagonal tiles")
     func tileSchedule() {
-        let schedule = FlashVsStandardLesson.tileSchedule(n: 8, br: 4, bc: 4)
+        let schedule = FlashVsStandardLesson.tileSchedule(n: 8, br: 4, bc: 4, causal: true)
         #expect(schedule[0 * 8 + 0] == 1 && schedule[0 * 8 + 1] == 0)         // q0 sees k0, not k1
         #expect(schedule[3 * 8 + 4].isNaN && schedule[0 * 8 + 7].isNaN)      // block (q0–3, k4–7) skipped
         #expect(schedule[7 * 8 + 7] == 2 && schedule[4 * 8 + 5] == 0 && schedule[4 * 8 + 3] == 1)
+    }
+
+    @Test("without a mask every score is computed, at the step of its key block")
+    func unmaskedTileSchedule() {
+        // The walkthrough's tiles: one block of 8 queries, key blocks k0–k3 then k4–k7.
+        let schedule = FlashVsStandardLesson.tileSchedule(n: 8, br: 8, bc: 4, causal: false)
+        let expected: [Float] = (0..<64).map { $0 % 8 < 4 ? 1 : 2 }
+        #expect(schedule == expected)
     }
 }

@@ -43,6 +43,26 @@ import TestSupport
         }
     }
 
+    /// PE(pos + k) = R(k)·PE(pos) with R(k) block-diagonal, one 2×2 rotation per pair:
+    /// [sin((p+k)ω), cos((p+k)ω)] = [[cos kω, sin kω], [−sin kω, cos kω]]·[sin pω, cos pω]
+    /// (the angle-addition formulas), with ω = 10000^(−2i/d) written out here.
+    @Test(arguments: [1, 3, 10, 37])
+    func shiftingByKIsABlockDiagonalRotation(k: Int) throws {
+        let (positions, d) = (60, 16)
+        let pe = try PositionalEncoding.sinusoidal(positions: positions, dModel: d)     // [P, d]
+        var r = [Float](repeating: 0, count: d * d)                                     // R(k), [d, d]
+        for i in 0..<(d / 2) {
+            let angle = Double(k) * Foundation.pow(10_000, -2 * Double(i) / Double(d))
+            let (c, s) = (Float(Foundation.cos(angle)), Float(Foundation.sin(angle)))
+            r[(2 * i) * d + 2 * i] = c; r[(2 * i) * d + 2 * i + 1] = s
+            r[(2 * i + 1) * d + 2 * i] = -s; r[(2 * i + 1) * d + 2 * i + 1] = c
+        }
+        let rotation = try Tensor(shape: [d, d], scalars: r)
+        // Rows are positions, so R(k)·PE(pos) for every pos at once is PE · R(k)ᵀ.
+        let rotated = try pe.rows(0..<(positions - k)).matmul(rotation.transposed())   // [P − k, d]
+        expectClose(rotated, try pe.rows(k..<positions), rtol: 0, atol: 2e-6)
+    }
+
     @Test func rejectsOddOrNonPositiveWidth() {
         #expect(throws: TensorError.self) { try PositionalEncoding.sinusoidal(positions: 4, dModel: 7) }
         #expect(throws: TensorError.self) { try PositionalEncoding.sinusoidal(positions: 4, dModel: 0) }
