@@ -1,7 +1,8 @@
 // swift-tools-version: 6.0
 //
 // Transformer Playground — an educational transformer playground and lecture companion.
-// Dependencies point one way: TensorCore ← Autograd ← Lessons → Figures; `lesson` sees Lessons only.
+// Dependencies point one way: TensorCore ← Autograd ← Lessons → Figures, all over _Support; `lesson`
+// runs Lessons and reads TensorCore for `lesson info`. ARCHITECTURE.md describes the layering.
 
 import PackageDescription
 
@@ -54,10 +55,10 @@ let package = Package(
         // MARK: - Executables
         .executableTarget(
             name: "lesson",
-            dependencies: ["Lessons", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+            dependencies: ["Lessons", "TensorCore", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         .executableTarget(
             name: "bench",
-            dependencies: ["TensorCore", "Autograd", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            dependencies: ["TensorCore", "Autograd", "_Support", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             path: "Benchmarks",
             exclude: ["README.md"],
             swiftSettings: kernelFlags),

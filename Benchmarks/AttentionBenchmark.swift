@@ -6,6 +6,7 @@
 
 import ArgumentParser
 import TensorCore
+import _Support
 
 /// Times the attention kernels beside the machine's SGEMM, in one run.
 ///
@@ -57,7 +58,7 @@ struct AttentionBenchmark: ParsableCommand {
         print("GFLOP/s: forward 4·N²·d·H, backward 10·N²·d·H\(causal ? " (halved for causal)" : "") per second")
         describeMachine().forEach { print($0) }
         print("standard attention's GEMM: \(GEMM.currentBackend)")
-        print("each cell: warm-up, then \(shared.repeats) timed samples; median, (slowest–fastest)")
+        print("each cell: warm-up, then \(shared.repeats) timed samples; median, (fastest–slowest)")
         print()
 
         // The yardstick: SGEMM on every backend, in this run.
@@ -66,7 +67,7 @@ struct AttentionBenchmark: ParsableCommand {
             let (timing, _) = GEMMBenchmark.measure(backend, size: Self.yardstickSize, repeats: shared.repeats)
             let n = Double(Self.yardstickSize)
             yardstick.append((backend, 2 * n * n * n / timing.median / 1e9))
-            print("SGEMM \(Self.yardstickSize)² \(backend.rawValue): \(format(yardstick.last!.1, 1)) GFLOP/s")
+            print("SGEMM \(Self.yardstickSize)² \(backend.rawValue): \(fixed(yardstick.last!.1, decimals: 1)) GFLOP/s")
         }
         print()
 
@@ -76,12 +77,12 @@ struct AttentionBenchmark: ParsableCommand {
         }
         printTable(rows)
         let best = yardstick.map(\.1).max()!
-        var fields = yardstick.map { "sgemm_\($0.0.rawValue)_gflops=\(format($0.1, 1))" }
+        var fields = yardstick.map { "sgemm_\($0.0.rawValue)_gflops=\(fixed($0.1, decimals: 1))" }
         for row in rows {
-            fields.append("flash_fwd_gflops_\(row.n)=\(format(row.flashForwardGFLOPS, 1))")
-            fields.append("fwd_speedup_\(row.n)=\(format(row.standardForward.median / row.flashForward.median, 2))")
-            fields.append("flash_bwd_over_fwd_\(row.n)=\(format(row.flashBackward.median / row.flashForward.median, 2))")
-            fields.append("flash_fwd_of_best_sgemm_\(row.n)=\(format(row.flashForwardGFLOPS / best, 2))")
+            fields.append("flash_fwd_gflops_\(row.n)=\(fixed(row.flashForwardGFLOPS, decimals: 1))")
+            fields.append("fwd_speedup_\(row.n)=\(fixed(row.standardForward.median / row.flashForward.median, decimals: 2))")
+            fields.append("flash_bwd_over_fwd_\(row.n)=\(fixed(row.flashBackward.median / row.flashForward.median, decimals: 2))")
+            fields.append("flash_fwd_of_best_sgemm_\(row.n)=\(fixed(row.flashForwardGFLOPS / best, decimals: 2))")
         }
         fields.append("threads=\(Parallel.threadCount)")
         print("attention: " + fields.joined(separator: " "))
@@ -118,14 +119,14 @@ struct AttentionBenchmark: ParsableCommand {
         let flash = try! attentionFlash(q: q, k: k, v: v, mask: mask, blocks: blocks)
         let difference = zip(standard.output.scalars, flash.output.scalars).map { abs($0 - $1) }.max() ?? 0
 
-        let standardForward = timeCalls(repeats: repeats) { _ = try! attentionStandard(q: q, k: k, v: v, mask: mask) }
-        let flashForward = timeCalls(repeats: repeats) {
+        let standardForward = Stopwatch.time(repeats: repeats, minimumSample: 0.05) { _ = try! attentionStandard(q: q, k: k, v: v, mask: mask) }
+        let flashForward = Stopwatch.time(repeats: repeats, minimumSample: 0.05) {
             _ = try! attentionFlash(q: q, k: k, v: v, mask: mask, blocks: blocks)
         }
-        let standardBackward = timeCalls(repeats: repeats) {
+        let standardBackward = Stopwatch.time(repeats: repeats, minimumSample: 0.05) {
             _ = try! attentionStandardBackward(q: q, k: k, v: v, probabilities: standard.probabilities, dOutput: dO)
         }
-        let flashBackward = timeCalls(repeats: repeats) {
+        let flashBackward = Stopwatch.time(repeats: repeats, minimumSample: 0.05) {
             _ = try! attentionFlashBackward(q: q, k: k, v: v, output: flash.output, logsumexp: flash.logsumexp,
                                             dOutput: dO, mask: mask, blocks: blocks)
         }
@@ -138,22 +139,19 @@ struct AttentionBenchmark: ParsableCommand {
     }
 
     func printTable(_ rows: [Row]) {
-        func cell(_ t: Timing) -> String {
-            "\(format(t.median * 1e3, 2)) (\(format(t.slowest * 1e3, 2))–\(format(t.fastest * 1e3, 2)))"
-        }
         let header = ["N", "standard fwd ms", "flash fwd ms", "fwd speedup", "flash fwd GFLOP/s",
                       "standard bwd ms", "flash bwd ms", "bwd speedup", "flash bwd GFLOP/s", "flash bwd/fwd",
                       "max |O_flash − O_std|"]
         let lines = rows.map { r in
             [
-                "\(r.n)", cell(r.standardForward), cell(r.flashForward),
-                format(r.standardForward.median / r.flashForward.median, 2),
-                format(r.flashForwardGFLOPS, 1),
-                cell(r.standardBackward), cell(r.flashBackward),
-                format(r.standardBackward.median / r.flashBackward.median, 2),
-                format(r.backwardFlops / r.flashBackward.median / 1e9, 1),
-                format(r.flashBackward.median / r.flashForward.median, 2),
-                format(Double(r.maxDifference), -1),
+                "\(r.n)", r.standardForward.millisecondsText, r.flashForward.millisecondsText,
+                fixed(r.standardForward.median / r.flashForward.median, decimals: 2),
+                fixed(r.flashForwardGFLOPS, decimals: 1),
+                r.standardBackward.millisecondsText, r.flashBackward.millisecondsText,
+                fixed(r.standardBackward.median / r.flashBackward.median, decimals: 2),
+                fixed(r.backwardFlops / r.flashBackward.median / 1e9, decimals: 1),
+                fixed(r.flashBackward.median / r.flashForward.median, decimals: 2),
+                scientific(Double(r.maxDifference), digits: 2),
             ]
         }
         printAlignedTable(header: header, rows: lines)

@@ -4,6 +4,7 @@
 
 import ArgumentParser
 import TensorCore
+import _Support
 
 /// Measures C = A · B for square float32 matrices with the portable GEMM and every other
 /// available backend (OpenBLAS, Accelerate), in one run, and prints GFLOP/s.
@@ -91,7 +92,7 @@ struct GEMMBenchmark: ParsableCommand {
         let timing = a.withUnsafeBufferPointer { a in
             b.withUnsafeBufferPointer { b in
                 c.withUnsafeMutableBufferPointer { c in
-                    timeCalls(repeats: repeats) {
+                    Stopwatch.time(repeats: repeats, minimumSample: 0.05) {
                         GEMM.sgemm(m: n, n: n, k: n, a: a.baseAddress!, lda: n, b: b.baseAddress!, ldb: n,
                                    c: c.baseAddress!, ldc: n, backend: backend)
                     }
@@ -131,11 +132,11 @@ struct Results {
             var row = ["\(size)"]
             for backend in backends {
                 let rate = gflops(backend, size)
-                row.append("\(format(rate.median, 1)) (\(format(rate.slowest, 1))–\(format(rate.fastest, 1)))")
+                row.append("\(fixed(rate.median, decimals: 1)) (\(fixed(rate.slowest, decimals: 1))–\(fixed(rate.fastest, decimals: 1)))")
             }
-            if let ratio = ratio(size) { row.append(format(ratio, 2)) }
+            if let ratio = ratio(size) { row.append(fixed(ratio, decimals: 2)) }
             if backends.count > 1 {
-                row.append(backends.dropFirst().map { format(Double(differences[$0]![size]!), -1) }
+                row.append(backends.dropFirst().map { scientific(Double(differences[$0]![size]!), digits: 2) }
                     .joined(separator: ", "))
             }
             return row
@@ -149,9 +150,9 @@ struct Results {
     ///     gemm: portable_gflops_256=… openblas_gflops_1024=… ratio_1024=1.86 threads=2
     var summaryLine: String {
         var fields = backends.flatMap { backend in
-            sizes.map { "\(backend.rawValue)_gflops_\($0)=\(format(gflops(backend, $0).median, 1))" }
+            sizes.map { "\(backend.rawValue)_gflops_\($0)=\(fixed(gflops(backend, $0).median, decimals: 1))" }
         }
-        fields.append("ratio_1024=\(ratio(1024).map { format($0, 2) } ?? "n/a")")
+        fields.append("ratio_1024=\(ratio(1024).map { fixed($0, decimals: 2) } ?? "n/a")")
         fields.append("threads=\(Parallel.threadCount)")
         return "gemm: " + fields.joined(separator: " ")
     }

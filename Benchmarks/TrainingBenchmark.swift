@@ -18,6 +18,7 @@ import ArgumentParser
 import Autograd
 import Foundation
 import TensorCore
+import _Support
 
 /// Times training steps of the example's model beside the machine's SGEMM, in one run.
 ///
@@ -79,10 +80,10 @@ struct TrainingBenchmark: ParsableCommand {
             let (timing, _) = GEMMBenchmark.measure(backend, size: AttentionBenchmark.yardstickSize, repeats: shared.repeats)
             let n = Double(AttentionBenchmark.yardstickSize)
             sgemm[backend] = 2 * n * n * n / timing.median / 1e9
-            print("SGEMM \(AttentionBenchmark.yardstickSize)² \(backend.rawValue): \(format(sgemm[backend]!, 1)) GFLOP/s")
+            print("SGEMM \(AttentionBenchmark.yardstickSize)² \(backend.rawValue): \(fixed(sgemm[backend]!, decimals: 1)) GFLOP/s")
         }
         let best = backends.max { sgemm[$0]! < sgemm[$1]! }!
-        print("MFU is quoted against the fastest SGEMM, \(best.rawValue) (\(format(sgemm[best]!, 1)) GFLOP/s): "
+        print("MFU is quoted against the fastest SGEMM, \(best.rawValue) (\(fixed(sgemm[best]!, decimals: 1)) GFLOP/s): "
               + "the highest rate this machine showed for the same arithmetic, so the honest denominator")
         print()
 
@@ -95,17 +96,17 @@ struct TrainingBenchmark: ParsableCommand {
         let seconds = headline.timing.median
         let mfu = flops.perStep / seconds / (sgemm[best]! * 1e9)
         var fields = [
-            "step_ms=\(format(seconds * 1e3, 2))",
-            "tokens_per_s=\(format(Double(batch * Self.context) / seconds, 0))",
-            "mfu=\(format(mfu, 3))",
-            "tape_share=\(format(headline.profile.bookkeepingSeconds / headline.profile.totalSeconds, 3))",
+            "step_ms=\(fixed(seconds * 1e3, decimals: 2))",
+            "tokens_per_s=\(fixed(Double(batch * Self.context) / seconds, decimals: 0))",
+            "mfu=\(fixed(mfu, decimals: 3))",
+            "tape_share=\(fixed(headline.profile.bookkeepingSeconds / headline.profile.totalSeconds, decimals: 3))",
             "gemm=\(headline.backend.rawValue)",
-            "model_gflop_per_step=\(format(flops.perStep / 1e9, 3))",
+            "model_gflop_per_step=\(fixed(flops.perStep / 1e9, decimals: 3))",
             "sgemm_best=\(best.rawValue)",
         ]
-        fields += backends.map { "sgemm_\($0.rawValue)_gflops=\(format(sgemm[$0]!, 1))" }
+        fields += backends.map { "sgemm_\($0.rawValue)_gflops=\(fixed(sgemm[$0]!, decimals: 1))" }
         fields += rows.filter { $0.backend != headline.backend }.map {
-            "step_ms_\($0.backend.rawValue)=\(format($0.timing.median * 1e3, 2))"
+            "step_ms_\($0.backend.rawValue)=\(fixed($0.timing.median * 1e3, decimals: 2))"
         }
         fields.append("threads=\(Parallel.threadCount)")
         print("training: " + fields.joined(separator: " "))
@@ -136,13 +137,13 @@ struct TrainingBenchmark: ParsableCommand {
 
         func printTable() {
             let rows = parts.map { part in
-                [part.name, format(part.forward / 1e6, 3),
-                 format(3 * part.forward * Double(batch) / 1e6, 1),
-                 format(100 * part.forward / forwardPerSequence, 1) + "%"]
+                [part.name, fixed(part.forward / 1e6, decimals: 3),
+                 fixed(3 * part.forward * Double(batch) / 1e6, decimals: 1),
+                 fixed(100 * part.forward / forwardPerSequence, decimals: 1) + "%"]
             }
             printAlignedTable(
                 header: ["model FLOPs", "forward MFLOP per sequence", "step MFLOP (3 × fwd × B)", "share"],
-                rows: rows + [["total", format(forwardPerSequence / 1e6, 3), format(perStep / 1e6, 1), "100%"]])
+                rows: rows + [["total", fixed(forwardPerSequence / 1e6, decimals: 3), fixed(perStep / 1e6, decimals: 1), "100%"]])
         }
     }
 
@@ -177,28 +178,16 @@ struct TrainingBenchmark: ParsableCommand {
         @discardableResult
         func step() -> Float {
             GEMM.$override.withValue(backend) {
-                let n = TrainingBenchmark.context
-                var inputs: [Int] = [], targets: [Int] = []
-                for _ in 0..<batch {
-                    let start = generator.nextInt(below: tokens.count - n)
-                    inputs += tokens[start..<(start + n)]
-                    targets += tokens[(start + 1)...(start + n)]
-                }
-                model.zeroGradients()
-                let loss = try! crossEntropy(logits: model(inputs, shape: [batch, n]), targets: targets)
-                loss.backward()
-                clipGradientNorm(model.parameters, maxNorm: 1)
-                optimizer.step()
-                return loss.value.item
+                try! model.trainingStep(on: tokens, batch: batch, optimizer: optimizer, using: &generator)
             }
         }
 
         /// Times `count` steps one by one.
         func timeSteps(_ count: Int) {
             for _ in 0..<count {
-                let start = now()
+                let start = Stopwatch.now()
                 lastLoss = step()
-                samples.append(now() - start)
+                samples.append(Stopwatch.now() - start)
             }
         }
     }
@@ -220,14 +209,12 @@ struct TrainingBenchmark: ParsableCommand {
         }
         return trainers.map { trainer in
             let samples = trainer.samples.sorted()
-            let middle = samples.count / 2
-            let median = samples.count % 2 == 1 ? samples[middle] : (samples[middle - 1] + samples[middle]) / 2
             let (_, report) = Profiler.profile {
                 for _ in 0..<Self.profiledSteps { trainer.step() }
             }
             settle(after: trainer.backend)
             return Row(backend: trainer.backend,
-                       timing: Timing(median: median, fastest: samples.first!, slowest: samples.last!),
+                       timing: Timing(samples: samples),
                        p10: samples[samples.count / 10], p90: samples[samples.count * 9 / 10],
                        profile: report, profiledSteps: Self.profiledSteps, lastLoss: trainer.lastLoss)
         }
@@ -240,21 +227,21 @@ struct TrainingBenchmark: ParsableCommand {
 
     func printTable(_ rows: [Row], flops: FLOPs, sgemm: [GEMMBackend: Double], best: GEMMBackend) {
         let others = sgemm.keys.filter { $0 != best }.sorted { $0.rawValue < $1.rawValue }
-        let header = ["step GEMM", "step ms median (slowest–fastest)", "p10–p90 ms", "tokens/s", "model GFLOP/s",
+        let header = ["step GEMM", "step ms median (fastest–slowest)", "p10–p90 ms", "tokens/s", "model GFLOP/s",
                       "MFU vs \(best.rawValue)"] + others.map { "MFU vs \($0.rawValue)" } + ["tape share", "loss"]
         let lines = rows.map { row in
             let t = row.timing
             let rate = flops.perStep / t.median / 1e9
             return [
                 row.backend.rawValue + (row.backend == GEMM.currentBackend ? " (default)" : ""),
-                "\(format(t.median * 1e3, 2)) (\(format(t.slowest * 1e3, 2))–\(format(t.fastest * 1e3, 2)))",
-                "\(format(row.p10 * 1e3, 2))–\(format(row.p90 * 1e3, 2))",
-                format(Double(batch * Self.context) / t.median, 0),
-                format(rate, 1),
-                format(100 * rate / sgemm[best]!, 1) + "%",
-            ] + others.map { format(100 * rate / sgemm[$0]!, 1) + "%" } + [
-                format(100 * row.profile.bookkeepingSeconds / row.profile.totalSeconds, 1) + "%",
-                format(Double(row.lastLoss), 3),
+                t.millisecondsText,
+                "\(fixed(row.p10 * 1e3, decimals: 2))–\(fixed(row.p90 * 1e3, decimals: 2))",
+                fixed(Double(batch * Self.context) / t.median, decimals: 0),
+                fixed(rate, decimals: 1),
+                fixed(100 * rate / sgemm[best]!, decimals: 1) + "%",
+            ] + others.map { fixed(100 * rate / sgemm[$0]!, decimals: 1) + "%" } + [
+                fixed(100 * row.profile.bookkeepingSeconds / row.profile.totalSeconds, decimals: 1) + "%",
+                fixed(Double(row.lastLoss), decimals: 3),
             ]
         }
         printAlignedTable(header: header, rows: lines)
@@ -265,9 +252,9 @@ struct TrainingBenchmark: ParsableCommand {
         let report = row.profile, total = report.totalSeconds
         let perStep = total / Double(row.profiledSteps)
         print("where a step goes (\(row.backend.rawValue) GEMM, \(row.profiledSteps) steps with Profiler on: "
-              + "\(format(perStep * 1e3, 2)) ms a step, vs \(format(row.timing.median * 1e3, 2)) ms with it off)")
+              + "\(fixed(perStep * 1e3, decimals: 2)) ms a step, vs \(fixed(row.timing.median * 1e3, decimals: 2)) ms with it off)")
         func line(_ name: String, _ seconds: Double) -> [String] {
-            [name, format(seconds / Double(row.profiledSteps) * 1e3, 2), format(100 * seconds / total, 1) + "%"]
+            [name, fixed(seconds / Double(row.profiledSteps) * 1e3, decimals: 2), fixed(100 * seconds / total, decimals: 1) + "%"]
         }
         var rows: [[String]] = []
         for category in Profiler.Category.allCases where category.isKernel {

@@ -41,7 +41,7 @@ struct CharTransformerExample: ParsableCommand {
     @Option(help: "Save the trained weights to this .safetensors file.")
     var checkpoint: String?
 
-    /// The model of issue 4: 2 layers, d = 64, 4 heads, context 64, flash attention (causal).
+    /// The model: 2 layers, d = 64, 4 heads, context 64, flash attention (causal).
     static let context = 64
 
     func validate() throws {
@@ -97,22 +97,15 @@ struct CharTransformerExample: ParsableCommand {
 
     // MARK: - Training
 
-    /// AdamW with warm-up and a cosine decay; each step reads B random windows of the text and
-    /// learns to predict every next character at once.
+    /// AdamW with warm-up and a cosine decay; each step (`CausalLanguageModel.trainingStep`) reads
+    /// B random windows of the text and learns to predict every next character at once.
     func trainModel(_ model: CausalLanguageModel, tokens: [Int], generator: inout SeededGenerator) throws -> TrainingHistory {
         let optimizer = AdamW(parameters: model.parameters, learningRate: 0, weightDecay: 0.01)
         let schedule = LearningRateSchedule(peak: 3e-3, warmupSteps: min(50, steps / 10),
                                             decay: .cosine(totalSteps: steps, minimum: 3e-4))
         return try train(steps: steps, label: "char-transformer", tokensPerStep: batch * Self.context) { step in
-            let (inputs, targets) = randomWindows(tokens, batch: batch, context: Self.context, using: &generator)
-            model.zeroGradients()
-            let logits = try model(inputs, shape: [batch, Self.context])        // [B, N, V]
-            let loss = try crossEntropy(logits: logits, targets: targets)
-            loss.backward()
-            clipGradientNorm(model.parameters, maxNorm: 1)
             optimizer.learningRate = schedule.rate(atStep: step)
-            optimizer.step()
-            return loss.value.item
+            return try model.trainingStep(on: tokens, batch: batch, optimizer: optimizer, using: &generator)
         }
     }
 

@@ -39,22 +39,6 @@ func loadCorpus() throws -> String {
     return try String(contentsOf: url, encoding: .utf8)
 }
 
-/// `batch` windows of `context + 1` consecutive tokens at random places in `tokens`, split into
-/// inputs (the first `context`) and targets (the same window shifted by one): [B, N] each.
-func randomWindows(
-    _ tokens: [Int], batch: Int, context: Int, using generator: inout SeededGenerator
-) -> (inputs: [Int], targets: [Int]) {
-    var inputs: [Int] = [], targets: [Int] = []
-    inputs.reserveCapacity(batch * context)
-    targets.reserveCapacity(batch * context)
-    for _ in 0..<batch {
-        let start = generator.nextInt(below: tokens.count - context)
-        inputs += tokens[start..<(start + context)]
-        targets += tokens[(start + 1)...(start + context)]
-    }
-    return (inputs, targets)
-}
-
 /// An error with a one-line message.
 struct ExampleError: Error, CustomStringConvertible {
     let description: String

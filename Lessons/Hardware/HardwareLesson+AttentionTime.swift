@@ -5,6 +5,7 @@
 import Figures
 import Foundation
 import TensorCore
+import _Support
 
 /// Seconds per pass of standard attention at one N.
 struct StageTimings {
@@ -114,7 +115,7 @@ extension HardwareLesson {
             for (stage, cost) in zip(AttentionStage.allCases, costs) {
                 let timing = t.timings[stage]!
                 try table.append([
-                    "\(t.n)", stage.rawValue, millisecondsText(timing), format(100 * timing.median / t.total, 1) + "%",
+                    "\(t.n)", stage.rawValue, timing.millisecondsText, format(100 * timing.median / t.total, 1) + "%",
                     scientific(Float(cost.flops)), format(100 * cost.flops / totalFlops, 1) + "%",
                     significant(cost.flops / timing.median / 1e9), significant(cost.bytes / timing.median / 1e9),
                 ])

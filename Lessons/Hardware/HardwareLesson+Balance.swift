@@ -5,6 +5,7 @@
 import Figures
 import Foundation
 import TensorCore
+import _Support
 
 /// This machine's measured roofs: the peaks of step 2 and the bandwidths of steps 1 and 3.
 struct MachineRoofs {

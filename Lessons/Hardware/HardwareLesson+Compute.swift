@@ -5,6 +5,7 @@
 import Figures
 import Foundation
 import TensorCore
+import _Support
 
 /// What step 2 measured, in GFLOP/s.
 struct Compute {
@@ -72,14 +73,6 @@ extension HardwareLesson {
         } } }
     }
 
-    /// The kernel family OpenBLAS picked ("Haswell", "SkylakeX"), from `GEMM.backendDetails`.
-    static var openBLASCore: String? {
-        guard let line = GEMM.backendDetails.split(separator: "\n").first(where: { $0.hasPrefix("openblas:") }),
-              let part = line.split(separator: ",").first(where: { $0.trimmingCharacters(in: .whitespaces).hasPrefix("core ") })
-        else { return nil }
-        return String(part.trimmingCharacters(in: .whitespaces).dropFirst("core ".count))
-    }
-
     /// `compute.csv/.md`, and what the numbers say.
     static func showCompute(_ compute: Compute, _ settings: Settings, _ context: LessonContext) throws {
         let t = settings.threads
@@ -126,7 +119,7 @@ extension HardwareLesson {
         for other in compute.gemm where other.threads == peak.threads && other.backend != peak.backend {
             sentences.append("\(other.backend.rawValue) reaches \(significant(other.rate.median)) GFLOP/s.")
         }
-        if GEMMBackend.openBLAS.isAvailable, let core = openBLASCore {
+        if GEMMBackend.openBLAS.isAvailable, let core = GEMM.openBLASCoreName {
             sentences.append("(OpenBLAS picked its \(core) kernel for this CPU.)")
         }
         let text = sentences.joined(separator: " ")

@@ -3,6 +3,7 @@
 
 import Foundation
 import TensorCore
+import _Support
 
 extension HardwareLesson {
     // MARK: - 7. Conclusion
@@ -10,13 +11,13 @@ extension HardwareLesson {
     /// What holds an operation far below its roof, from what its kernel does.
     static func whyBelowRoof(_ point: RooflinePoint) -> String {
         switch point.op {
-        case "gelu": "its Φ is a degree-9 polynomial and an exp, about 40 FLOPs an element that the count takes as 5"
-        case "layer_norm": "it reads each row twice (mean, then variance) before writing it"
-        case "softmax": "its exp is a polynomial of about 20 FLOPs that the count takes as 1, so from cache the exp, not memory, is the limit"
-        case "gemm": "at n = \(point.size) a product is too small to keep the tiles and the threads busy"
-        case "attention_standard": "S and P make their trips through memory between thin products (inner dimension d), and the softmax's exp costs more than its one counted FLOP"
-        case "attention_flash": "its tiles are thin products (inner dimension d) between rescalings of the running softmax, whose exp costs more than its one counted FLOP"
-        default: "its kernel, not memory or arithmetic, sets the pace"
+        case .gelu: "its Φ is a degree-9 polynomial and an exp, about 40 FLOPs an element that the count takes as 5"
+        case .layerNorm: "it reads each row twice (mean, then variance) before writing it"
+        case .softmax: "its exp is a polynomial of about 20 FLOPs that the count takes as 1, so from cache the exp, not memory, is the limit"
+        case .gemm: "at n = \(point.size) a product is too small to keep the tiles and the threads busy"
+        case .attentionStandard: "S and P make their trips through memory between thin products (inner dimension d), and the softmax's exp costs more than its one counted FLOP"
+        case .attentionFlash: "its tiles are thin products (inner dimension d) between rescalings of the running softmax, whose exp costs more than its one counted FLOP"
+        case .masking, .dropout: "its kernel, not memory or arithmetic, sets the pace"
         }
     }
 
@@ -49,7 +50,7 @@ extension HardwareLesson {
                 """
             let above = memoryBound.filter { ratio($0) > 1.05 }
             if !above.isEmpty {
-                let masking = above.contains { $0.op == "masking" }
+                let masking = above.contains { $0.op == .masking }
                 line += """
                      Above 100% (\(above.map(\.label).joined(separator: ", "))): fewer bytes came from \
                     that level than counted — a faster cache still held part of the matrix from the pass \
@@ -67,8 +68,8 @@ extension HardwareLesson {
                 """)
         }
         for n in settings.rooflineSizes {
-            if let standard = roofline.points.first(where: { $0.op == "attention_standard" && $0.size == n }),
-               let flash = roofline.points.first(where: { $0.op == "attention_flash" && $0.size == n }) {
+            if let standard = roofline.points.first(where: { $0.op == .attentionStandard && $0.size == n }),
+               let flash = roofline.points.first(where: { $0.op == .attentionFlash && $0.size == n }) {
                 lines.append("""
                     Attention at N = \(n): standard moves \(formatBytes(Int(standard.cost.bytes))) \
                     (I = \(significant(standard.cost.intensity))), flash \(formatBytes(Int(flash.cost.bytes))) \

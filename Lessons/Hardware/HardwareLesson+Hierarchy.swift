@@ -5,6 +5,7 @@
 import Figures
 import Foundation
 import TensorCore
+import _Support
 
 /// What step 1 measured.
 struct Hierarchy {

@@ -5,11 +5,21 @@
 import Figures
 import Foundation
 import TensorCore
+import _Support
+
+/// An operation the roofline places; the raw value is its name in roofline.csv.
+enum RooflineOperation: String {
+    case gemm, masking, softmax, dropout
+    case layerNorm = "layer_norm", gelu
+    case attentionStandard = "attention_standard", attentionFlash = "attention_flash"
+
+    /// The name in figures and tables: "layer norm", "attention flash".
+    var label: String { rawValue.replacing("_", with: " ") }
+}
 
 /// One measured operation on the roofline.
 struct RooflinePoint {
-    /// Name in roofline.csv: gemm, masking, softmax, dropout, layer_norm, gelu, attention_standard, attention_flash.
-    let op: String
+    let op: RooflineOperation
     /// n for GEMM, N for the rest.
     let size: Int
     let cost: OperationCost
@@ -18,7 +28,7 @@ struct RooflinePoint {
     let timing: Timing
 
     var gflops: Double { cost.flops / timing.median / 1e9 }
-    var label: String { "\(op.replacing("_", with: " ")) \(size)" }
+    var label: String { "\(op.label) \(size)" }
 }
 
 /// What step 5 measured; the stage timings are reused by step 6.
@@ -74,7 +84,7 @@ extension HardwareLesson {
                     multiply(a, b, into: &c, n: n, backend: backend)
                 }
             }
-            points.append(RooflinePoint(op: "gemm", size: n, cost: cost, footprint: 3 * Double(n * n * 4), timing: timing))
+            points.append(RooflinePoint(op: .gemm, size: n, cost: cost, footprint: 3 * Double(n * n * 4), timing: timing))
         }
         return points
     }
@@ -85,7 +95,7 @@ extension HardwareLesson {
                                   _ context: LessonContext) throws -> [RooflinePoint] {
         let d = settings.headDim, matrix = Double(n * n * 4)
         var points: [RooflinePoint] = []
-        for (op, stage) in [("masking", AttentionStage.scaleAndMask), ("softmax", .softmax), ("dropout", .dropout)] {
+        for (op, stage) in [(RooflineOperation.masking, AttentionStage.scaleAndMask), (.softmax, .softmax), (.dropout, .dropout)] {
             points.append(RooflinePoint(op: op, size: n, cost: stage.cost(queries: n, keys: n, headDim: d),
                                         footprint: matrix, timing: stages.timings[stage]!))
         }
@@ -99,10 +109,10 @@ extension HardwareLesson {
         let layerNorm = try Stopwatch.time(repeats: repeats, minimumSample: sample) {
             try x.layerNorm(gamma: gamma, beta: beta, into: &output)
         }
-        points.append(RooflinePoint(op: "layer_norm", size: n, cost: .layerNorm(rows: n, width: n),
+        points.append(RooflinePoint(op: .layerNorm, size: n, cost: .layerNorm(rows: n, width: n),
                                     footprint: 2 * matrix, timing: layerNorm))
         let gelu = try Stopwatch.time(repeats: repeats, minimumSample: sample) { try x.gelu(into: &output) }
-        points.append(RooflinePoint(op: "gelu", size: n, cost: .gelu(count: n * n), footprint: 2 * matrix, timing: gelu))
+        points.append(RooflinePoint(op: .gelu, size: n, cost: .gelu(count: n * n), footprint: 2 * matrix, timing: gelu))
 
         let shape = [1, 1, n, d]
         let q = Tensor.randomNormal(shape, using: &generator), k = Tensor.randomNormal(shape, using: &generator)
@@ -111,12 +121,12 @@ extension HardwareLesson {
         let standard = try Stopwatch.time(repeats: repeats, minimumSample: sample) {
             _ = try attentionStandard(q: q, k: k, v: v)
         }
-        points.append(RooflinePoint(op: "attention_standard", size: n, cost: .attentionStandard(n: n, d: d),
+        points.append(RooflinePoint(op: .attentionStandard, size: n, cost: .attentionStandard(n: n, d: d),
                                     footprint: matrix + inputs, timing: standard))
         let flash = try Stopwatch.time(repeats: repeats, minimumSample: sample) {
             _ = try attentionFlash(q: q, k: k, v: v)
         }
-        points.append(RooflinePoint(op: "attention_flash", size: n, cost: .attentionFlash(n: n, d: d),
+        points.append(RooflinePoint(op: .attentionFlash, size: n, cost: .attentionFlash(n: n, d: d),
                                     footprint: inputs, timing: flash))
         return points
     }
@@ -134,7 +144,7 @@ extension HardwareLesson {
             let bound = memory.gbs * p.cost.intensity < machine.fmaPeak ? "memory (\(memory.name))" : "compute"
             try table.append([
                 p.label, scientific(Float(p.cost.flops)), formatBytes(Int(p.cost.bytes)), significant(p.cost.intensity),
-                millisecondsText(p.timing), significant(p.gflops), memory.name, significant(roof),
+                p.timing.millisecondsText, significant(p.gflops), memory.name, significant(roof),
                 format(100 * p.gflops / roof, 0) + "%", bound,
             ])
         }
@@ -146,7 +156,7 @@ extension HardwareLesson {
                               _ context: LessonContext) throws {
         var csv = Table(columns: ["op", "size", "flops", "bytes", "intensity", "seconds", "gflops"])
         for p in points {
-            try csv.append([p.op, "\(p.size)", String(format: "%.0f", p.cost.flops), String(format: "%.0f", p.cost.bytes),
+            try csv.append([p.op.rawValue, "\(p.size)", String(format: "%.0f", p.cost.flops), String(format: "%.0f", p.cost.bytes),
                             String(format: "%.6g", p.cost.intensity), String(format: "%.6e", p.timing.median),
                             String(format: "%.6g", p.gflops)])
         }
@@ -170,12 +180,12 @@ extension HardwareLesson {
         let palette: [(Series.Symbol, Color)] = [(.circle, Color(hex: 0xE69F00)), (.triangle, Color(hex: 0xD55E00)),
                                                  (.diamond, Color(hex: 0x009E73))]
         var groups: [(String, [RooflinePoint], Series.Symbol, Color, (RooflinePoint) -> String)] = [
-            ("GEMM n×n×n", points.filter { $0.op == "gemm" }, .square, Color(hex: 0x0072B2), { "gemm \($0.size)" }),
+            ("GEMM n×n×n", points.filter { $0.op == .gemm }, .square, Color(hex: 0x0072B2), { "gemm \($0.size)" }),
         ]
         for (i, n) in settings.rooflineSizes.enumerated() {
             let (symbol, color) = palette[i % palette.count]
-            groups.append(("N = \(n)", points.filter { $0.op != "gemm" && $0.size == n }, symbol, color,
-                           { $0.op.replacing("attention_", with: "attention ").replacing("_", with: " ") }))
+            groups.append(("N = \(n)", points.filter { $0.op != .gemm && $0.size == n }, symbol, color,
+                           { $0.op.label }))
         }
         var annotations: [Annotation] = []
         for (name, members, symbol, color, label) in groups {

@@ -5,6 +5,7 @@
 import Figures
 import Foundation
 import TensorCore
+import _Support
 
 /// What step 3 measured, in GB/s (STREAM's byte count).
 struct Stream {

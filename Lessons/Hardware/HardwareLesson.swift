@@ -7,6 +7,7 @@ import ArgumentParser
 import Figures
 import Foundation
 import TensorCore
+import _Support
 
 /// Compute-bound vs memory-bound, on the student's own machine.
 ///
@@ -233,23 +234,6 @@ extension HardwareLesson {
     }
 }
 
-/// "0.00123 (0.00120–0.00130)": a timing in milliseconds to three significant digits, so that
-/// the microseconds of a small GEMM do not print as "0.000".
-func millisecondsText(_ timing: Timing) -> String {
-    "\(significant(timing.median * 1e3)) (\(significant(timing.fastest * 1e3))–\(significant(timing.slowest * 1e3)))"
-}
-
 /// "1 thread", "3 threads".
 func countText(_ count: Int, _ noun: String) -> String { count == 1 ? "1 \(noun)" : "\(count) \(noun)s" }
 
-/// A positive number with about three significant digits: "0.0123", "1.23", "12.3", "1234".
-func significant(_ value: Double) -> String {
-    guard value.isFinite else { return "—" }
-    let magnitude = abs(value)
-    if magnitude >= 100 { return format(value, 0) }
-    if magnitude >= 10 { return format(value, 1) }
-    if magnitude >= 1 { return format(value, 2) }
-    if magnitude == 0 { return "0" }
-    let decimals = min(8, 2 - Int(log10(magnitude).rounded(.down)))
-    return format(value, decimals)
-}

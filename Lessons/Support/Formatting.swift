@@ -1,6 +1,7 @@
-// Numbers as text for the terminal and for tables: short, aligned, without "-0.00".
+// Numbers as text for the terminal and for tables: short, aligned, without "-0.00". The digits
+// themselves come from _Support's `fixed`, `significant` and `scientific`, shared with Figures.
 
-import Foundation
+import _Support
 import TensorCore
 
 /// "[0.12, -0.50, 1.00, …]" — the first `count` elements of a vector.
@@ -11,12 +12,16 @@ func vectorText(_ vector: Tensor, count: Int) -> String {
 }
 
 /// A number with `decimals` digits after the point, without "-0.00".
-func format<T: BinaryFloatingPoint & CVarArg>(_ value: T, _ decimals: Int) -> String {
-    let text = String(format: "%.\(decimals)f", Double(value))
-    return text.hasPrefix("-") && text.dropFirst().allSatisfy({ $0 == "0" || $0 == "." }) ? String(text.dropFirst()) : text
+func format<T: BinaryFloatingPoint>(_ value: T, _ decimals: Int) -> String {
+    fixed(Double(value), decimals: decimals)
 }
 
-/// A number in scientific notation with 2 significant decimals: "3.1e-08"; exact zero as "0".
+/// A number in scientific notation with 2 significant digits: "3.1e-08"; exact zero as "0".
 func scientific(_ value: Float) -> String {
-    value == 0 ? "0" : String(format: "%.1e", Double(value))
+    scientific(Double(value), digits: 2)
+}
+
+/// Seconds as milliseconds with three significant digits: "0.105", "12.3", "197".
+func milliseconds(_ seconds: Double) -> String {
+    significant(seconds * 1e3)
 }

@@ -34,7 +34,7 @@ public nonisolated(unsafe) let lessons: [any Lesson.Type] = [
     HardwareLesson.self,
 ]
 
-/// Lessons of the course plan (../shared/DESIGN.md) that are not written yet, with what they will teach.
+/// Lessons of the course (the "planned" rows of the README's table) not written yet, with what they will teach.
 public let plannedLessons: [(name: String, summary: String)] = [
     ("language-modeling", "causal vs masked vs sequence-to-sequence objectives"),
     ("multi-head-attention", "Q/K/V, scaled dot-product, heads, a toy model that resolves \"it\""),

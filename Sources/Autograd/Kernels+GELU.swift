@@ -1,5 +1,5 @@
-// GELU and its derivative, sixteen lanes at a time, around the normal CDF Φ. Scalar erf costs ~10 ns an
-// element and made GELU a quarter of a transformer's training step; this is ~1 ns.
+// GELU and its derivative, sixteen lanes at a time, around the normal CDF Φ: scalar erf, one element
+// per call, made GELU a large share of a transformer's training step.
 
 import _Support
 import TensorCore

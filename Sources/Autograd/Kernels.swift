@@ -45,27 +45,12 @@ enum Kernels {
         }
     }
 
-    /// `op(a[i], b[i], c[i])` for three tensors of the same element count (shaped like `a`).
-    @inline(__always)
-    static func zip3(_ a: Tensor, _ b: Tensor, _ c: Tensor, _ op: (Float, Float, Float) -> Float) -> Tensor {
-        ensure(a.count == b.count && a.count == c.count, "elementwise op on \(a.shape), \(b.shape), \(c.shape)")
-        return a.withUnsafeBufferPointer { x in
-            b.withUnsafeBufferPointer { y in
-                c.withUnsafeBufferPointer { z in
-                    make(a.shape) { out, n in for i in 0..<n { out[i] = op(x[i], y[i], z[i]) } }
-                }
-            }
-        }
-    }
-
     /// target[i] += source[i], sixteen lanes at a time.
     @inline(__always)
     static func add(_ source: UnsafePointer<Float>, into target: UnsafeMutablePointer<Float>, count: Int) {
         var i = 0
         while i + 16 <= count {
-            let sum = UnsafeRawPointer(source + i).loadUnaligned(as: SIMD16<Float>.self)
-                + UnsafeRawPointer(target + i).loadUnaligned(as: SIMD16<Float>.self)
-            UnsafeMutableRawPointer(target + i).storeBytes(of: sum, as: SIMD16<Float>.self)
+            storeSIMD16(loadSIMD16(source + i) + loadSIMD16(target + i), target + i)
             i += 16
         }
         while i < count {
@@ -179,19 +164,6 @@ extension Kernels {
         var i = 0
         while i < count {
             total += loadSIMD16(x + i, lanes: Swift.min(16, count - i))
-            i += 16
-        }
-        return total.sum()
-    }
-
-    /// Σ a[i] b[i], sixteen lanes at a time.
-    @inline(__always)
-    static func dot(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, count: Int) -> Float {
-        var total = SIMD16<Float>()
-        var i = 0
-        while i < count {
-            let lanes = Swift.min(16, count - i)
-            total += loadSIMD16(a + i, lanes: lanes) * loadSIMD16(b + i, lanes: lanes)
             i += 16
         }
         return total.sum()

@@ -54,7 +54,7 @@ extension Variable {
                         let source = x.baseAddress! + r * d, target = xHat + r * d
                         let mean = Kernels.sum(source, count: d) / Float(d)
                         for j in 0..<d { target[j] = source[j] - mean }
-                        let scale = 1 / (Kernels.dot(target, target, count: d) / Float(d) + epsilon).squareRoot()
+                        let scale = 1 / (VectorMath.dot(target, target, count: d) / Float(d) + epsilon).squareRoot()
                         inverseStd[r] = scale
                         for j in 0..<d { target[j] *= scale }
                     }

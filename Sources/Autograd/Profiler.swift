@@ -7,6 +7,7 @@ import Glibc
 import Darwin
 #endif
 import _Support
+import TensorCore
 
 /// Where the time of a training step goes: the ops wrap their numerical work in
 /// `Profiler.measure`, and whatever a step spends outside those regions is the price of the
@@ -64,10 +65,10 @@ public enum Profiler {
         nested = 0
         owner = pthread_self()
         isEnabled = true
-        let start = clock()
+        let start = Stopwatch.now()
         defer { isEnabled = false; owner = nil }
         let result = try body()
-        let total = clock() - start
+        let total = Stopwatch.now() - start
         let seconds = Dictionary(uniqueKeysWithValues: Category.allCases.map { ($0, totals[$0.rawValue]) })
         return (result, Report(seconds: seconds, totalSeconds: total))
     }
@@ -84,19 +85,12 @@ public enum Profiler {
         guard let owner, pthread_equal(owner, pthread_self()) != 0 else { return try body() }
         let outer = nested
         nested = 0
-        let start = clock()
+        let start = Stopwatch.now()
         defer {
-            let elapsed = clock() - start
+            let elapsed = Stopwatch.now() - start
             totals[category.rawValue] += elapsed - nested
             nested = outer + elapsed
         }
         return try body()
-    }
-
-    /// Seconds on a monotonic clock (a vDSO call, about 20 ns).
-    static func clock() -> Double {
-        var time = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &time)
-        return Double(time.tv_sec) + Double(time.tv_nsec) * 1e-9
     }
 }

@@ -5,6 +5,7 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import _Support
 
 /// One tick on an axis; minor ticks have no label.
 struct Tick: Equatable {

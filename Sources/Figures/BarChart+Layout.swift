@@ -6,6 +6,7 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import _Support
 
 /// The category labels under the plot, as they will be drawn.
 struct CategoryLabels {

@@ -2,6 +2,8 @@
 // where the plot, the colorbar and the titles go so that no two of them overlap.
 
 /// The tick labels along one side, as they will be drawn.
+import _Support
+
 struct AxisLabels {
     /// Row or column index and its text.
     var items: [(index: Int, text: String)] = []

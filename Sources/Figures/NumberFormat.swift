@@ -5,6 +5,7 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import _Support
 
 /// How a number is written in a heatmap cell or a table: a fixed number of decimals, or a
 /// number of significant digits.
@@ -50,45 +51,6 @@ public struct NumberFormat: Sendable, Equatable {
 }
 
 // MARK: - Building blocks
-
-/// `value` with exactly `decimals` digits after the point: "3.14", "-0.50", "12".
-func fixed(_ value: Double, decimals: Int) -> String {
-    guard value.isFinite else { return value.isNaN ? "nan" : (value > 0 ? "inf" : "-inf") }
-    let scaled = (abs(value) * pow(10, Double(decimals))).rounded()
-    guard scaled < 9e15 else { return scientific(value, digits: 6) }
-    var digits = String(UInt64(scaled))
-    if decimals > 0 {
-        if digits.count <= decimals { digits = String(repeating: "0", count: decimals + 1 - digits.count) + digits }
-        digits.insert(".", at: digits.index(digits.endIndex, offsetBy: -decimals))
-    }
-    return (value < 0 && scaled != 0 ? "-" : "") + digits
-}
-
-/// `value` with `count` significant digits; scientific below 1e-4 and from 1e15 on.
-func significantDigits(_ value: Double, count: Int) -> String {
-    guard value.isFinite else { return fixed(value, decimals: 0) }
-    guard value != 0 else { return "0" }
-    let exponent = Int(floor(log10(abs(value))))
-    if exponent < -4 || exponent >= 15 { return scientific(value, digits: count) }
-    let decimals = count - 1 - exponent
-    if decimals >= 0 { return fixed(value, decimals: decimals) }
-    let unit = pow(10, Double(-decimals))
-    return fixed((value / unit).rounded() * unit, decimals: 0)
-}
-
-/// Scientific notation in ASCII: "1.23e-05", "-4.0e+20".
-func scientific(_ value: Double, digits: Int) -> String {
-    guard value.isFinite, value != 0 else { return value == 0 ? "0" : fixed(value, decimals: 0) }
-    var exponent = Int(floor(log10(abs(value))))
-    var mantissa = fixed(value / pow(10, Double(exponent)), decimals: max(digits - 1, 0))
-    if mantissa.hasPrefix("10") || mantissa.hasPrefix("-10") {  // 9.999 rounded up to 10.0
-        exponent += 1
-        mantissa = fixed(value / pow(10, Double(exponent)), decimals: max(digits - 1, 0))
-    }
-    let sign = exponent < 0 ? "-" : "+"
-    let magnitude = String(abs(exponent))
-    return mantissa + "e" + sign + (magnitude.count < 2 ? "0" : "") + magnitude
-}
 
 /// The fewest decimals (up to 10) that write `value` exactly enough: 0.25 → 2, 3 → 0.
 func decimalsNeeded(_ value: Double) -> Int {

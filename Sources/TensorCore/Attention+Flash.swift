@@ -32,10 +32,10 @@ public struct FlashBlockSizes: Sendable, Equatable, CustomStringConvertible {
         self.keyRows = keyRows
     }
 
-    /// Measured on a 48 KiB-L1 / 1 MiB-L2 core at d = 64: the forward is within a few per cent
-    /// of its best for every Br, Bc from 32 to 512 (the `flash-vs-standard` lesson's sweep), and
-    /// so is the backward from 64 to 256 (6.0–6.2 ms at N = 2048). Small blocks keep more query
-    /// blocks to share among threads and the tiles in L1 on cores with smaller caches.
+    /// On a core with a 48 KiB L1 and a 1 MiB L2 at d = 64, the forward stays within a few per cent
+    /// of its best for every Br, Bc from 32 to 512, and so does the backward from 64 to 256 (the
+    /// `flash-vs-standard` lesson's block sweep shows it on the machine that runs it). Small blocks
+    /// keep more query blocks to share among threads and the tiles in L1 on cores with smaller caches.
     public static let `default` = FlashBlockSizes(queryRows: 64, keyRows: 128)
 
     public var description: String { "Br=\(queryRows) Bc=\(keyRows)" }
@@ -252,12 +252,11 @@ func maskScores(
         for j in 0..<keys {
             let first = Int32(clamping: k0 + j - offset - queryStart)   // first lane that sees key j
             if first <= 0 { continue }
-            let row = UnsafeMutableRawPointer(sT + j * 32)
+            let row = sT + j * 32
             let minusInfinity = SIMD16<Float>(repeating: -.infinity)
-            let low = row.load(as: SIMD16<Float>.self), high = row.load(fromByteOffset: 64, as: SIMD16<Float>.self)
-            row.storeBytes(of: low.replacing(with: minusInfinity, where: lanes0 .< first), as: SIMD16<Float>.self)
-            row.storeBytes(of: high.replacing(with: minusInfinity, where: lanes1 .< first),
-                           toByteOffset: 64, as: SIMD16<Float>.self)
+            let low = loadSIMD16(row), high = loadSIMD16(row + 16)
+            storeSIMD16(low.replacing(with: minusInfinity, where: lanes0 .< first), row)
+            storeSIMD16(high.replacing(with: minusInfinity, where: lanes1 .< first), row + 16)
         }
     }
     if let allowed = inputs.mask.allowed {
@@ -278,13 +277,10 @@ func onlineSoftmax(
     _ sT: UnsafeMutablePointer<Float>, keys: Int, max rowMax: UnsafeMutablePointer<Float>,
     sum rowSum: UnsafeMutablePointer<Float>
 ) -> (SIMD16<Float>, SIMD16<Float>) {
-    let raw = UnsafeMutableRawPointer(sT)
-    let maxRaw = UnsafeMutableRawPointer(rowMax), sumRaw = UnsafeMutableRawPointer(rowSum)
-    let oldMax0 = maxRaw.load(as: SIMD16<Float>.self), oldMax1 = maxRaw.load(fromByteOffset: 64, as: SIMD16<Float>.self)
+    let oldMax0 = loadSIMD16(rowMax), oldMax1 = loadSIMD16(rowMax + 16)
     var max0 = oldMax0, max1 = oldMax1
     for j in 0..<keys {
-        let s0 = raw.load(fromByteOffset: j * 128, as: SIMD16<Float>.self)
-        let s1 = raw.load(fromByteOffset: j * 128 + 64, as: SIMD16<Float>.self)
+        let s0 = loadSIMD16(sT + j * 32), s1 = loadSIMD16(sT + j * 32 + 16)
         max0 = max0.replacing(with: s0, where: s0 .> max0)
         max1 = max1.replacing(with: s1, where: s1 .> max1)
     }
@@ -294,18 +290,18 @@ func onlineSoftmax(
     let shift1 = max1.replacing(with: zero, where: max1 .== minusInfinity)
     var sum0 = SIMD16<Float>(), sum1 = SIMD16<Float>()
     for j in 0..<keys {
-        let p0 = VectorMath.exp(raw.load(fromByteOffset: j * 128, as: SIMD16<Float>.self) - shift0)
-        let p1 = VectorMath.exp(raw.load(fromByteOffset: j * 128 + 64, as: SIMD16<Float>.self) - shift1)
-        raw.storeBytes(of: p0, toByteOffset: j * 128, as: SIMD16<Float>.self)
-        raw.storeBytes(of: p1, toByteOffset: j * 128 + 64, as: SIMD16<Float>.self)
+        let p0 = VectorMath.exp(loadSIMD16(sT + j * 32) - shift0)
+        let p1 = VectorMath.exp(loadSIMD16(sT + j * 32 + 16) - shift1)
+        storeSIMD16(p0, sT + j * 32)
+        storeSIMD16(p1, sT + j * 32 + 16)
         sum0 += p0
         sum1 += p1
     }
     let alpha0 = VectorMath.exp(oldMax0 - shift0), alpha1 = VectorMath.exp(oldMax1 - shift1)
-    let l0 = sumRaw.load(as: SIMD16<Float>.self), l1 = sumRaw.load(fromByteOffset: 64, as: SIMD16<Float>.self)
-    sumRaw.storeBytes(of: l0 * alpha0 + sum0, as: SIMD16<Float>.self)
-    sumRaw.storeBytes(of: l1 * alpha1 + sum1, toByteOffset: 64, as: SIMD16<Float>.self)
-    maxRaw.storeBytes(of: max0, as: SIMD16<Float>.self)
-    maxRaw.storeBytes(of: max1, toByteOffset: 64, as: SIMD16<Float>.self)
+    let l0 = loadSIMD16(rowSum), l1 = loadSIMD16(rowSum + 16)
+    storeSIMD16(l0 * alpha0 + sum0, rowSum)
+    storeSIMD16(l1 * alpha1 + sum1, rowSum + 16)
+    storeSIMD16(max0, rowMax)
+    storeSIMD16(max1, rowMax + 16)
     return (alpha0, alpha1)
 }

@@ -163,7 +163,7 @@ public func attentionStandardBackward(
 ///
 /// softmax(x)ᵢ = exp(xᵢ − max x) / Σⱼ exp(xⱼ − max x)
 @inlinable
-func softmaxRowInPlace(_ row: UnsafeMutablePointer<Float>, count: Int) {
+public func softmaxRowInPlace(_ row: UnsafeMutablePointer<Float>, count: Int) {
     let rowMax = VectorMath.max(row, count: count)
     guard rowMax > -.infinity else {
         row.update(repeating: 0, count: count)

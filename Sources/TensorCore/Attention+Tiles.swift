@@ -26,41 +26,6 @@ enum TileUpdate {
     case rescale(SIMD16<Float>, SIMD16<Float>)
 }
 
-/// One row of a tile: 32 floats in two SIMD16 registers.
-@usableFromInline
-struct TileRow32 {
-    @usableFromInline var low = SIMD16<Float>(), high = SIMD16<Float>()
-
-    @inlinable @inline(__always)
-    init() {}
-
-    /// row += x · y for one step of K: x broadcast to 16 lanes, y = 32 numbers.
-    @inlinable @inline(__always)
-    mutating func add(_ x: Float, _ y0: SIMD16<Float>, _ y1: SIMD16<Float>) {
-        let x = SIMD16<Float>(repeating: x)
-        low = low.addingProduct(x, y0)
-        high = high.addingProduct(x, y1)
-    }
-
-    /// C = row
-    @inlinable @inline(__always)
-    func store(to c: UnsafeMutablePointer<Float>) {
-        let target = UnsafeMutableRawPointer(c)
-        target.storeBytes(of: low, as: SIMD16<Float>.self)
-        target.storeBytes(of: high, toByteOffset: 64, as: SIMD16<Float>.self)
-    }
-
-    /// C = C ∘ α + row (α = 1 for plain accumulation).
-    @inlinable @inline(__always)
-    func store(to c: UnsafeMutablePointer<Float>, adding a0: SIMD16<Float>, _ a1: SIMD16<Float>) {
-        let target = UnsafeMutableRawPointer(c)
-        let low = low.addingProduct(a0, target.loadUnaligned(as: SIMD16<Float>.self))
-        let high = high.addingProduct(a1, target.loadUnaligned(fromByteOffset: 64, as: SIMD16<Float>.self))
-        target.storeBytes(of: low, as: SIMD16<Float>.self)
-        target.storeBytes(of: high, toByteOffset: 64, as: SIMD16<Float>.self)
-    }
-}
-
 /// C[0..<8, 0..<32] (update)= Σ_p X[p, 0..<8]ᵀ · Y[p, 0..<32], the tile product of the flash kernels.
 ///
 /// - Parameters:
@@ -73,17 +38,15 @@ func tileProduct8x32(
     k: Int, x: UnsafePointer<Float>, xStep: Int, y: UnsafePointer<Float>, ldy: Int,
     c: UnsafeMutablePointer<Float>, ldc: Int, _ update: TileUpdate
 ) {
-    var c0 = TileRow32(), c1 = TileRow32(), c2 = TileRow32(), c3 = TileRow32()
-    var c4 = TileRow32(), c5 = TileRow32(), c6 = TileRow32(), c7 = TileRow32()
-    var x = x, y = UnsafeRawPointer(y)
-    let yStride = ldy * MemoryLayout<Float>.stride
+    var c0 = TileRow(), c1 = TileRow(), c2 = TileRow(), c3 = TileRow()
+    var c4 = TileRow(), c5 = TileRow(), c6 = TileRow(), c7 = TileRow()
+    var x = x, y = y
     for _ in 0..<k {
-        let y0 = y.loadUnaligned(as: SIMD16<Float>.self)
-        let y1 = y.loadUnaligned(fromByteOffset: 64, as: SIMD16<Float>.self)
-        c0.add(x[0], y0, y1); c1.add(x[1], y0, y1); c2.add(x[2], y0, y1); c3.add(x[3], y0, y1)
-        c4.add(x[4], y0, y1); c5.add(x[5], y0, y1); c6.add(x[6], y0, y1); c7.add(x[7], y0, y1)
+        let y0 = loadSIMD16(y), y1 = loadSIMD16(y + 16)
+        c0.add(x[0], times: y0, y1); c1.add(x[1], times: y0, y1); c2.add(x[2], times: y0, y1); c3.add(x[3], times: y0, y1)
+        c4.add(x[4], times: y0, y1); c5.add(x[5], times: y0, y1); c6.add(x[6], times: y0, y1); c7.add(x[7], times: y0, y1)
         x += xStep
-        y += yStride
+        y += ldy
     }
     // NOTE: one switch here rather than one per row store: a payload enum examined inside the
     // row stores was copied through an outlined value witness on every call.
@@ -112,18 +75,16 @@ func tileProduct8x32RowsAccumulating(
     k: Int, a: UnsafePointer<Float>, lda: Int, y: UnsafePointer<Float>, ldy: Int,
     c: UnsafeMutablePointer<Float>, ldc: Int
 ) {
-    var c0 = TileRow32(), c1 = TileRow32(), c2 = TileRow32(), c3 = TileRow32()
-    var c4 = TileRow32(), c5 = TileRow32(), c6 = TileRow32(), c7 = TileRow32()
+    var c0 = TileRow(), c1 = TileRow(), c2 = TileRow(), c3 = TileRow()
+    var c4 = TileRow(), c5 = TileRow(), c6 = TileRow(), c7 = TileRow()
     let a0 = a, a1 = a + lda, a2 = a + 2 * lda, a3 = a + 3 * lda
     let a4 = a + 4 * lda, a5 = a + 5 * lda, a6 = a + 6 * lda, a7 = a + 7 * lda
-    var y = UnsafeRawPointer(y)
-    let yStride = ldy * MemoryLayout<Float>.stride
+    var y = y
     for p in 0..<k {
-        let y0 = y.loadUnaligned(as: SIMD16<Float>.self)
-        let y1 = y.loadUnaligned(fromByteOffset: 64, as: SIMD16<Float>.self)
-        c0.add(a0[p], y0, y1); c1.add(a1[p], y0, y1); c2.add(a2[p], y0, y1); c3.add(a3[p], y0, y1)
-        c4.add(a4[p], y0, y1); c5.add(a5[p], y0, y1); c6.add(a6[p], y0, y1); c7.add(a7[p], y0, y1)
-        y += yStride
+        let y0 = loadSIMD16(y), y1 = loadSIMD16(y + 16)
+        c0.add(a0[p], times: y0, y1); c1.add(a1[p], times: y0, y1); c2.add(a2[p], times: y0, y1); c3.add(a3[p], times: y0, y1)
+        c4.add(a4[p], times: y0, y1); c5.add(a5[p], times: y0, y1); c6.add(a6[p], times: y0, y1); c7.add(a7[p], times: y0, y1)
+        y += ldy
     }
     let one = SIMD16<Float>(repeating: 1)
     c0.store(to: c, adding: one, one); c1.store(to: c + ldc, adding: one, one)
@@ -143,19 +104,17 @@ func tileProduct8x16RowsAccumulating(
     var c4 = SIMD16<Float>(), c5 = SIMD16<Float>(), c6 = SIMD16<Float>(), c7 = SIMD16<Float>()
     let a0 = a, a1 = a + lda, a2 = a + 2 * lda, a3 = a + 3 * lda
     let a4 = a + 4 * lda, a5 = a + 5 * lda, a6 = a + 6 * lda, a7 = a + 7 * lda
-    var y = UnsafeRawPointer(y)
-    let yStride = ldy * MemoryLayout<Float>.stride
+    var y = y
     for p in 0..<k {
-        let row = y.loadUnaligned(as: SIMD16<Float>.self)
+        let row = loadSIMD16(y)
         c0 = c0.addingProduct(SIMD16(repeating: a0[p]), row); c1 = c1.addingProduct(SIMD16(repeating: a1[p]), row)
         c2 = c2.addingProduct(SIMD16(repeating: a2[p]), row); c3 = c3.addingProduct(SIMD16(repeating: a3[p]), row)
         c4 = c4.addingProduct(SIMD16(repeating: a4[p]), row); c5 = c5.addingProduct(SIMD16(repeating: a5[p]), row)
         c6 = c6.addingProduct(SIMD16(repeating: a6[p]), row); c7 = c7.addingProduct(SIMD16(repeating: a7[p]), row)
-        y += yStride
+        y += ldy
     }
     @inline(__always) func add(_ value: SIMD16<Float>, to row: Int) {
-        let target = UnsafeMutableRawPointer(c + row * ldc)
-        target.storeBytes(of: value + target.loadUnaligned(as: SIMD16<Float>.self), as: SIMD16<Float>.self)
+        storeSIMD16(value + loadSIMD16(c + row * ldc), c + row * ldc)
     }
     add(c0, to: 0); add(c1, to: 1); add(c2, to: 2); add(c3, to: 3)
     add(c4, to: 4); add(c5, to: 5); add(c6, to: 6); add(c7, to: 7)

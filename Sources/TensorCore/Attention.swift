@@ -60,7 +60,7 @@ public struct AttentionStats: Sendable, Equatable {
     /// standard kernel; per-thread tiles and row statistics for the flash kernel).
     public var extraBytes: Int
     /// Bytes read from and written to slow memory, counted tile by tile as the kernel loads and
-    /// stores them (see AttentionIOModel.swift for the model and the paper's formulas).
+    /// stores them (the flash-vs-standard lesson's AttentionIOModel.swift gives the same counts in closed form).
     public var dramBytes: Int
 
     public init(extraBytes: Int = 0, dramBytes: Int = 0) {

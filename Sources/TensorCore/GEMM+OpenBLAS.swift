@@ -29,7 +29,6 @@ final class OpenBLAS: Sendable {
         Float, UnsafeMutablePointer<Float>?, Int32  // beta, C, ldc
     ) -> Void
     typealias SetThreads = @convention(c) (Int32) -> Void
-    typealias GetThreads = @convention(c) () -> Int32
     typealias GetText = @convention(c) () -> UnsafePointer<CChar>?
 
     // CBLAS enum values (cblas.h).
@@ -52,7 +51,6 @@ final class OpenBLAS: Sendable {
     let path: String
     private let sgemmFunction: SGEMM
     private let setThreads: SetThreads?
-    private let getThreads: GetThreads?
     private let getConfig: GetText?
     private let getCoreName: GetText?
     /// The thread count last given to OpenBLAS, so that it is set only when it changes.
@@ -70,7 +68,6 @@ final class OpenBLAS: Sendable {
         self.path = path
         sgemmFunction = unsafeBitCast(sgemm, to: SGEMM.self)
         setThreads = symbol("openblas_set_num_threads", as: SetThreads.self)
-        getThreads = symbol("openblas_get_num_threads", as: GetThreads.self)
         getConfig = symbol("openblas_get_config", as: GetText.self)
         getCoreName = symbol("openblas_get_corename", as: GetText.self)
     }
@@ -111,9 +108,6 @@ final class OpenBLAS: Sendable {
 
     // MARK: - Describing it
 
-    /// Threads OpenBLAS will use for its next call, when it says.
-    var threads: Int? { getThreads.map { Int($0()) } }
-
     /// The build configuration string, e.g. "OpenBLAS 0.3.21 DYNAMIC_ARCH NO_AFFINITY Haswell MAX_THREADS=64".
     var config: String? { getConfig.flatMap { $0() }.map { String(cString: $0) } }
 
@@ -121,11 +115,20 @@ final class OpenBLAS: Sendable {
     var coreName: String? { getCoreName.flatMap { $0() }.map { String(cString: $0) } }
 
     /// One line for `lesson info` and `bench`: file, configuration, core, threads.
+    ///
+    /// The thread count is `Parallel.threadCount`, which `sgemm` hands to OpenBLAS before each call;
+    /// describing the library does not change it.
     var summary: String {
         var parts = [path]
         if let config { parts.append(config.split(separator: " ").joined(separator: " ")) }
         if let coreName { parts.append("core \(coreName)") }
-        if let threads { parts.append("\(threads) threads") }
+        parts.append("\(Parallel.threadCount) threads")
         return parts.joined(separator: ", ")
     }
+}
+
+extension GEMM {
+    /// The kernel family OpenBLAS picked for this processor ("Haswell", "SkylakeX", "Cooperlake"),
+    /// or `nil` without OpenBLAS (or when it does not say).
+    public static var openBLASCoreName: String? { OpenBLAS.shared?.coreName }
 }

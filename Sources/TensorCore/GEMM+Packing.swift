@@ -3,6 +3,8 @@
 
 // MARK: - Packing
 
+import _Support
+
 extension PortableGEMM {
     /// Copies op(A)[rows, slice] into slivers of MR rows, each stored K-major as [KC, 16]: the
     /// 14 numbers the micro-kernel needs at one step of K fill one 64-byte line (lanes 14 and 15,
@@ -28,9 +30,7 @@ extension PortableGEMM {
                 let target = sliver + p * aStride
                 if op.transA && height == mr && top + aStride <= op.m {
                     // 16 numbers of the row exist: copy them at once, then clear lanes 14 and 15.
-                    let source = UnsafeRawPointer(op.a + (slice.lowerBound + p) * op.lda + top)
-                    UnsafeMutableRawPointer(target).storeBytes(
-                        of: source.loadUnaligned(as: SIMD16<Float>.self), as: SIMD16<Float>.self)
+                    storeSIMD16(loadSIMD16(op.a + (slice.lowerBound + p) * op.lda + top), target)
                     target[14] = 0
                     target[15] = 0
                 } else {
@@ -68,11 +68,9 @@ extension PortableGEMM {
             } else if width == nr {
                 // B is stored [K, N]: each step of K is a contiguous run of NR numbers.
                 while p < kc {
-                    let source = UnsafeRawPointer(op.b + (slice.lowerBound + p) * op.ldb + left)
-                    let target = UnsafeMutableRawPointer(sliver + p * nr)
-                    target.storeBytes(of: source.loadUnaligned(as: SIMD16<Float>.self), as: SIMD16<Float>.self)
-                    target.storeBytes(of: source.loadUnaligned(fromByteOffset: 64, as: SIMD16<Float>.self),
-                                      toByteOffset: 64, as: SIMD16<Float>.self)
+                    let source = op.b + (slice.lowerBound + p) * op.ldb + left, target = sliver + p * nr
+                    storeSIMD16(loadSIMD16(source), target)
+                    storeSIMD16(loadSIMD16(source + 16), target + 16)
                     p += 1
                 }
             }
@@ -109,8 +107,7 @@ extension PortableGEMM {
             withUnsafeTemporaryAllocation(of: SIMD16<Float>.self, capacity: 16) { second in
                 var from = first.baseAddress!, to = second.baseAddress!
                 for i in 0..<16 {
-                    from[i] = i < rows ? UnsafeRawPointer(source + i * stride).loadUnaligned(as: SIMD16<Float>.self)
-                                       : .zero
+                    from[i] = i < rows ? loadSIMD16(source + i * stride) : .zero
                 }
                 for _ in 0..<4 {
                     for i in 0..<8 {
@@ -121,7 +118,7 @@ extension PortableGEMM {
                     swap(&from, &to)
                 }
                 for l in 0..<16 {
-                    UnsafeMutableRawPointer(target + l * targetStride).storeBytes(of: from[l], as: SIMD16<Float>.self)
+                    storeSIMD16(from[l], target + l * targetStride)
                 }
             }
         }

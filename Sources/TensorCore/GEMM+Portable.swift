@@ -34,6 +34,8 @@ import _Support
 ///
 /// On other processors the code is just as correct, only slower: with 128-bit NEON a SIMD16
 /// is four registers and the 28 accumulators no longer fit.
+import _Support
+
 enum PortableGEMM {
     /// Rows of the register tile: 14 rows × 2 vectors = 28 accumulators, + 2 vectors of B
     /// + 2 broadcasts of A = 32 registers. `microKernel` is written out for exactly 14 rows.
@@ -216,29 +218,14 @@ extension PortableGEMM {
 // MARK: - Micro-kernel
 
 extension PortableGEMM {
-    /// One row of the register tile: 32 accumulators of C[i, j..<j+32] in two SIMD16 registers.
-    struct TileRow {
-        var low = SIMD16<Float>(), high = SIMD16<Float>()
-
-        /// row += a · b, for one step of K: a is A[i, p] broadcast to 16 lanes, b = B[p, j..<j+32].
-        @inline(__always)
-        mutating func add(_ a: Float, times b0: SIMD16<Float>, _ b1: SIMD16<Float>) {
-            let a = SIMD16<Float>(repeating: a)
-            low = low.addingProduct(a, b0)     // one FMA instruction: low + a·b0, rounded once
-            high = high.addingProduct(a, b1)
-        }
-
-        /// C[i, j..<j+32] = alpha · row + beta · C[i, j..<j+32]; C is not read when beta is 0.
-        @inline(__always)
-        func store(to c: UnsafeMutablePointer<Float>, _ alpha: Float, _ beta: Float) {
-            let target = UnsafeMutableRawPointer(c)
-            var low = low * alpha, high = high * alpha
-            if beta != 0 {
-                low = low.addingProduct(beta, target.loadUnaligned(as: SIMD16<Float>.self))
-                high = high.addingProduct(beta, target.loadUnaligned(fromByteOffset: 64, as: SIMD16<Float>.self))
-            }
-            target.storeBytes(of: low, as: SIMD16<Float>.self)
-            target.storeBytes(of: high, toByteOffset: 64, as: SIMD16<Float>.self)
+    /// C[i, j..<j+32] = alpha · row + beta · C[i, j..<j+32]; C is not read when beta is 0.
+    @inline(__always)
+    static func store(_ row: TileRow, to c: UnsafeMutablePointer<Float>, _ alpha: Float, _ beta: Float) {
+        let row = row.scaled(by: alpha)
+        if beta != 0 {
+            row.store(to: c, adding: SIMD16(repeating: beta), SIMD16(repeating: beta))
+        } else {
+            row.store(to: c)
         }
     }
 
@@ -252,7 +239,7 @@ extension PortableGEMM {
     ///   - b: packed sliver of B, [KC, NR] (32 numbers per step), 64-byte aligned.
     ///   - c: the tile of C, row stride `ldc`; read only when `beta != 0`.
     ///
-    /// The 28 accumulators stay in zmm registers for the whole loop: each step is 2 aligned
+    /// The 28 accumulators stay in zmm registers for the whole loop: each step is 2
     /// loads of B, 14 broadcasts of A and 28 `vfmadd231ps`, nothing else. (Check with
     /// `objdump -d` on TensorCore's object file: the loop body is 28 zmm FMAs.)
     @inline(never)
@@ -263,10 +250,9 @@ extension PortableGEMM {
         var c0 = TileRow(), c1 = TileRow(), c2 = TileRow(), c3 = TileRow(), c4 = TileRow()
         var c5 = TileRow(), c6 = TileRow(), c7 = TileRow(), c8 = TileRow(), c9 = TileRow()
         var c10 = TileRow(), c11 = TileRow(), c12 = TileRow(), c13 = TileRow()
-        var a = a, b = UnsafeRawPointer(b)
+        var a = a, b = b
         for _ in 0..<kc {
-            let b0 = b.load(as: SIMD16<Float>.self)
-            let b1 = b.load(fromByteOffset: 64, as: SIMD16<Float>.self)
+            let b0 = loadSIMD16(b), b1 = loadSIMD16(b + 16)
             c0.add(a[0], times: b0, b1); c1.add(a[1], times: b0, b1)
             c2.add(a[2], times: b0, b1); c3.add(a[3], times: b0, b1)
             c4.add(a[4], times: b0, b1); c5.add(a[5], times: b0, b1)
@@ -275,14 +261,14 @@ extension PortableGEMM {
             c10.add(a[10], times: b0, b1); c11.add(a[11], times: b0, b1)
             c12.add(a[12], times: b0, b1); c13.add(a[13], times: b0, b1)
             a += aStride
-            b += nr * MemoryLayout<Float>.stride
+            b += nr
         }
-        c0.store(to: c, alpha, beta); c1.store(to: c + ldc, alpha, beta)
-        c2.store(to: c + 2 * ldc, alpha, beta); c3.store(to: c + 3 * ldc, alpha, beta)
-        c4.store(to: c + 4 * ldc, alpha, beta); c5.store(to: c + 5 * ldc, alpha, beta)
-        c6.store(to: c + 6 * ldc, alpha, beta); c7.store(to: c + 7 * ldc, alpha, beta)
-        c8.store(to: c + 8 * ldc, alpha, beta); c9.store(to: c + 9 * ldc, alpha, beta)
-        c10.store(to: c + 10 * ldc, alpha, beta); c11.store(to: c + 11 * ldc, alpha, beta)
-        c12.store(to: c + 12 * ldc, alpha, beta); c13.store(to: c + 13 * ldc, alpha, beta)
+        store(c0, to: c, alpha, beta); store(c1, to: c + ldc, alpha, beta)
+        store(c2, to: c + 2 * ldc, alpha, beta); store(c3, to: c + 3 * ldc, alpha, beta)
+        store(c4, to: c + 4 * ldc, alpha, beta); store(c5, to: c + 5 * ldc, alpha, beta)
+        store(c6, to: c + 6 * ldc, alpha, beta); store(c7, to: c + 7 * ldc, alpha, beta)
+        store(c8, to: c + 8 * ldc, alpha, beta); store(c9, to: c + 9 * ldc, alpha, beta)
+        store(c10, to: c + 10 * ldc, alpha, beta); store(c11, to: c + 11 * ldc, alpha, beta)
+        store(c12, to: c + 12 * ldc, alpha, beta); store(c13, to: c + 13 * ldc, alpha, beta)
     }
 }

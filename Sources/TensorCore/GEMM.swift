@@ -47,9 +47,9 @@ public enum GEMM {
 
     /// Backends that can run on this machine, best first.
     ///
-    /// On an AVX-512 machine our own GEMM comes first: `bench gemm` measured it 1.8× faster than
-    /// OpenBLAS at N = 1024 on the machine it was tuned on (its 14 × 32 tile fills the 32 zmm
-    /// registers; OpenBLAS picks its Haswell kernel there). Elsewhere the vendor's library leads.
+    /// On an AVX-512 machine our own GEMM comes first: its 14 × 32 tile is written for the 32 zmm
+    /// registers (`bench gemm` compares it with OpenBLAS on yours; Benchmarks/README.md notes what
+    /// it measured where). Elsewhere the vendor's library leads.
     public static var availableBackends: [GEMMBackend] {
         let order: [GEMMBackend] = SystemInfo.compiledForAVX512
             ? [.portable, .accelerate, .openBLAS] : [.accelerate, .openBLAS, .portable]
@@ -183,7 +183,6 @@ extension GEMM {
         var lines: [String] = []
         if accelerateIsAvailable { lines.append("accelerate: Apple Accelerate cblas_sgemm") }
         if let blas = OpenBLAS.shared {
-            blas.useThreads(Parallel.threadCount)
             lines.append("openblas: " + blas.summary)
         } else {
             lines.append("openblas: not found (\(OpenBLAS.candidatePaths.joined(separator: ", ")))")

@@ -132,9 +132,6 @@ public enum SystemInfo {
         }
     }
 
-    /// "1.5 GiB", "48 KiB", "512 B".
-    public static func formatBytes(_ bytes: Int) -> String { TensorCore.formatBytes(bytes) }
-
     // MARK: - Reading the system
 
     #if os(Linux)

@@ -34,7 +34,6 @@ import TensorCore
         (1_000_000, "976.6 KiB"), (-2048, "-2 KiB"),
     ] as [(Int, String)])
     func formatBytes(bytes: Int, expected: String) {
-        #expect(SystemInfo.formatBytes(bytes) == expected)
         #expect(TensorCore.formatBytes(bytes) == expected)
     }
 }

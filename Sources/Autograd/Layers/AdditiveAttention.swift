@@ -177,7 +177,7 @@ public func additiveAttention(
                                                     var weighted: Float = 0
                                                     for time in 0..<n {
                                                         let key = keyValues.baseAddress! + (row * t + time) * k
-                                                        dAlpha[time] = AttentionRows.dot(dc, key, count: k)
+                                                        dAlpha[time] = VectorMath.dot(dc, key, count: k)
                                                         weighted += alpha[row * t + time] * dAlpha[time]
                                                     }
                                                     for time in 0..<n {
@@ -247,23 +247,6 @@ enum AttentionRows {
             target[j] += weight * x[j]
             j += 1
         }
-    }
-
-    /// Σ a b.
-    @inline(__always)
-    static func dot(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, count: Int) -> Float {
-        var sum = SIMD16<Float>()
-        var j = 0
-        while j + 16 <= count {
-            sum += loadSIMD16(a + j) * loadSIMD16(b + j)
-            j += 16
-        }
-        var total = sum.sum()
-        while j < count {
-            total += a[j] * b[j]
-            j += 1
-        }
-        return total
     }
 
     /// From ∂L/∂s for one key: ∂L/∂v += ds · u, and ∂L/∂(q + k') = ds · v ⊙ (1 − u²) added to

@@ -3,6 +3,7 @@
 // B = batch, N = positions (≤ context), d = width, V = vocabulary, L = layers, F = feed-forward width.
 
 import TensorCore
+import _Support
 
 /// A causal transformer language model:
 ///
@@ -83,5 +84,47 @@ public final class CausalLanguageModel: Module {
 
     public var namedParameters: [NamedParameter] {
         scoped("embed", embed) + scoped("layers", layers) + scoped("norm", norm) + scoped("head", head)
+    }
+}
+
+// MARK: - Training
+
+extension CausalLanguageModel {
+    /// One step of next-token training on B windows drawn at random from `tokens`:
+    ///
+    ///     inputs  = tokens[s ..< s + N],  targets = tokens[s + 1 ... s + N]   per window, N = context
+    ///     loss    = crossEntropy(model(inputs), targets)                      mean over B·N positions
+    ///
+    /// then backward, the gradient norm clipped to `maxGradientNorm`, and one step of `optimizer`
+    /// (with the learning rate it holds: a schedule sets it before the call). The char-transformer
+    /// example, `bench training` and the example's test all train with this step.
+    ///
+    ///     let loss = try model.trainingStep(on: tokens, batch: 32, optimizer: adam, using: &rng)
+    ///
+    /// - Parameters:
+    ///   - tokens: the text as ids in 0..<V, at least N + 1 of them.
+    ///   - batch: B, windows per step.
+    ///   - generator: draws the window starts (B draws).
+    /// - Returns: the step's loss, before the update.
+    public func trainingStep(
+        on tokens: [Int], batch: Int, optimizer: some Optimizer, maxGradientNorm: Float = 1,
+        using generator: inout SeededGenerator
+    ) throws -> Float {
+        let n = configuration.context
+        ensure(tokens.count > n, "training needs more than \(n) tokens, got \(tokens.count)")
+        var inputs: [Int] = [], targets: [Int] = []
+        inputs.reserveCapacity(batch * n)
+        targets.reserveCapacity(batch * n)
+        for _ in 0..<batch {
+            let start = generator.nextInt(below: tokens.count - n)
+            inputs += tokens[start..<(start + n)]
+            targets += tokens[(start + 1)...(start + n)]
+        }
+        zeroGradients()
+        let loss = try crossEntropy(logits: self(inputs, shape: [batch, n]), targets: targets)   // logits [B, N, V]
+        loss.backward()
+        clipGradientNorm(parameters, maxNorm: maxGradientNorm)
+        optimizer.step()
+        return loss.value.item
     }
 }

@@ -3,6 +3,8 @@
 //
 //   W = working-set bytes, line = 64 bytes (one cache line)
 
+import TensorCore
+
 extension MachineProbes {
     // MARK: - A random single-cycle permutation
 
@@ -38,11 +40,11 @@ extension MachineProbes {
 ///     var rng = SeededGenerator(seed: 42)
 ///     let ring = PointerChaseRing(bytes: 1 << 20, using: &rng)
 ///     ring.chase(hops: 1_000_000)         // time this; divide by 1e6 for seconds per load
-public final class PointerChaseRing: @unchecked Sendable {
+final class PointerChaseRing: @unchecked Sendable {
     /// The working set, a multiple of 64 bytes.
-    public let bytes: Int
+    let bytes: Int
     /// Cache lines in the ring: bytes / 64.
-    public let lines: Int
+    let lines: Int
     private let buffer: ProbeBuffer
     /// Where the next `chase` starts: the walk continues round the cycle from call to call, so
     /// repeated calls visit every line rather than the first few again and again.
@@ -51,7 +53,7 @@ public final class PointerChaseRing: @unchecked Sendable {
     /// - Parameters:
     ///   - bytes: the working set; rounded down to whole lines, at least one line.
     ///   - generator: draws the cycle (`MachineProbes.singleCyclePermutation` over the lines).
-    public init(bytes: Int, using generator: inout SeededGenerator) {
+    init(bytes: Int, using generator: inout SeededGenerator) {
         let lines = max(1, bytes / MachineProbes.lineBytes)
         self.lines = lines
         self.bytes = lines * MachineProbes.lineBytes
@@ -74,7 +76,7 @@ public final class PointerChaseRing: @unchecked Sendable {
 
     /// Follows the cycle `hops` times from where the last call stopped; returns the line it stops at.
     @discardableResult
-    public func chase(hops: Int) -> Int {
+    func chase(hops: Int) -> Int {
         cursor = Self.follow(cursor, hops: hops)
         return (cursor - UnsafeRawPointer(buffer.pointer)) / MachineProbes.lineBytes
     }

@@ -11,22 +11,24 @@
 //   1, and a transcendental function (exp, erf) counts as 1 — how a library evaluates it (here a
 //   polynomial of about 20 FLOPs) is the kernel's business, not the operation's.
 
+import TensorCore
+
 /// The FLOPs an operation must do and the bytes it must move.
 ///
 ///     let c = OperationCost.gemm(m: 2048, n: 2048, k: 2048)
 ///     c.flops       // 1.7e10
 ///     c.intensity   // 341.3 FLOPs per byte
-public struct OperationCost: Sendable, Equatable {
-    public var flops: Double
-    public var bytes: Double
+struct OperationCost: Sendable, Equatable {
+    var flops: Double
+    var bytes: Double
 
-    public init(flops: Double, bytes: Double) {
+    init(flops: Double, bytes: Double) {
         self.flops = flops
         self.bytes = bytes
     }
 
     /// Arithmetic intensity: FLOPs per byte moved.
-    public var intensity: Double { flops / bytes }
+    var intensity: Double { flops / bytes }
 
     static let float = Double(MemoryLayout<Float>.stride)
 
@@ -39,7 +41,7 @@ public struct OperationCost: Sendable, Equatable {
     ///
     /// For m = n = k the intensity is n/6: it grows with the size, so a large GEMM can be
     /// compute-bound on any machine.
-    public static func gemm(m: Int, n: Int, k: Int) -> OperationCost {
+    static func gemm(m: Int, n: Int, k: Int) -> OperationCost {
         let (m, n, k) = (Double(m), Double(n), Double(k))
         return OperationCost(flops: 2 * m * n * k, bytes: float * (m * k + k * n + m * n))
     }
@@ -50,7 +52,7 @@ public struct OperationCost: Sendable, Equatable {
     ///
     ///     FLOPs = 5 per element (max, subtract, exp, add to the sum, multiply by 1/Σ) + 1 per row (1/Σ)
     ///     bytes = 8 per element (read x, write y)
-    public static func softmax(rows: Int, columns: Int) -> OperationCost {
+    static func softmax(rows: Int, columns: Int) -> OperationCost {
         let elements = Double(rows) * Double(columns)
         return OperationCost(flops: 5 * elements + Double(rows), bytes: 2 * float * elements)
     }
@@ -60,7 +62,7 @@ public struct OperationCost: Sendable, Equatable {
     ///     FLOPs = 7 per element (μ: add; σ²: subtract, multiply, add; y: multiply by 1/σ, by γ, add β)
     ///           + 4 per row (μ = Σ/width, σ² = Σ/width, + ε, 1/√)
     ///     bytes = 8 per element (read x, write y) + 8 per column (read γ and β)
-    public static func layerNorm(rows: Int, width: Int) -> OperationCost {
+    static func layerNorm(rows: Int, width: Int) -> OperationCost {
         let elements = Double(rows) * Double(width)
         return OperationCost(flops: 7 * elements + 4 * Double(rows),
                              bytes: 2 * float * elements + 2 * float * Double(width))
@@ -70,7 +72,7 @@ public struct OperationCost: Sendable, Equatable {
     ///
     ///     FLOPs = 5 per element (x/√2, erf, + 1, · ½, · x)
     ///     bytes = 8 per element (read x, write y)
-    public static func gelu(count: Int) -> OperationCost {
+    static func gelu(count: Int) -> OperationCost {
         OperationCost(flops: 5 * Double(count), bytes: 2 * float * Double(count))
     }
 
@@ -78,7 +80,7 @@ public struct OperationCost: Sendable, Equatable {
     ///
     ///     FLOPs = 2 per element (compare the random number with p, multiply)
     ///     bytes = 8 per element (read x, write y; the random numbers are computed, not stored)
-    public static func dropout(count: Int) -> OperationCost {
+    static func dropout(count: Int) -> OperationCost {
         OperationCost(flops: 2 * Double(count), bytes: 2 * float * Double(count))
     }
 
@@ -88,7 +90,7 @@ public struct OperationCost: Sendable, Equatable {
     ///     FLOPs = 1 per element (the multiply; writing −∞ is no arithmetic, and it is counted
     ///             over every score, as the kernels process them)
     ///     bytes = 8 per element (read S, write S)
-    public static func scaleAndMask(rows: Int, columns: Int) -> OperationCost {
+    static func scaleAndMask(rows: Int, columns: Int) -> OperationCost {
         let elements = Double(rows) * Double(columns)
         return OperationCost(flops: elements, bytes: 2 * float * elements)
     }
@@ -113,7 +115,7 @@ public struct OperationCost: Sendable, Equatable {
     ///                                 `AttentionIOModel.standardBytes`)
     ///
     /// The N² terms dominate: the intensity tends to (4d + 6)/16 ≈ d/4 FLOPs per byte.
-    public static func attentionStandard(n: Int, d: Int) -> OperationCost {
+    static func attentionStandard(n: Int, d: Int) -> OperationCost {
         OperationCost(flops: attentionFlops(n: n, d: d), bytes: Double(AttentionIOModel.standardBytes(n: n, d: d)))
     }
 
@@ -125,7 +127,7 @@ public struct OperationCost: Sendable, Equatable {
     ///                                                   `AttentionIOModel.flashBytes`)
     ///
     /// No N² term in the bytes: the intensity grows like Br, the tile the fast memory holds.
-    public static func attentionFlash(n: Int, d: Int, blocks: FlashBlockSizes = .default) -> OperationCost {
+    static func attentionFlash(n: Int, d: Int, blocks: FlashBlockSizes = .default) -> OperationCost {
         OperationCost(flops: attentionFlops(n: n, d: d),
                       bytes: Double(AttentionIOModel.flashBytes(n: n, d: d, blocks: blocks)))
     }

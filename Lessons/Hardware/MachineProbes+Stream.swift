@@ -12,13 +12,14 @@
 // 4 arrays, not 3. STREAM's convention is kept so the numbers compare with published ones.
 
 import _Support
+import TensorCore
 
 /// One of the four STREAM kernels.
-public enum StreamKernel: String, CaseIterable, Sendable {
+enum StreamKernel: String, CaseIterable, Sendable {
     case copy, scale, add, triad
 
     /// The formula, as STREAM writes it (with `a` as the destination throughout).
-    public var formula: String {
+    var formula: String {
         switch self {
         case .copy: "a = b"
         case .scale: "a = s·b"
@@ -28,7 +29,7 @@ public enum StreamKernel: String, CaseIterable, Sendable {
     }
 
     /// FLOPs per element.
-    public var flopsPerElement: Int {
+    var flopsPerElement: Int {
         switch self {
         case .copy: 0
         case .scale, .add: 1
@@ -37,7 +38,7 @@ public enum StreamKernel: String, CaseIterable, Sendable {
     }
 
     /// Arrays read or written per element, STREAM's count (write-allocate not counted).
-    public var arraysMoved: Int {
+    var arraysMoved: Int {
         switch self {
         case .copy, .scale: 2
         case .add, .triad: 3
@@ -45,7 +46,7 @@ public enum StreamKernel: String, CaseIterable, Sendable {
     }
 
     /// Bytes STREAM counts for one pass over n elements: arraysMoved · n · 4.
-    public func bytes(elements n: Int) -> Double { Double(arraysMoved * n * MemoryLayout<Float>.stride) }
+    func bytes(elements n: Int) -> Double { Double(arraysMoved * n * MemoryLayout<Float>.stride) }
 }
 
 extension MachineProbes {
@@ -56,7 +57,7 @@ extension MachineProbes {
     ///
     /// The triad is computed as b + (s · c) with two roundings, exactly like the scalar
     /// expression `b[i] + s * c[i]` (not as one fused multiply-add).
-    public static func stream(_ kernel: StreamKernel, a: ProbeBuffer, b: ProbeBuffer, c: ProbeBuffer, scalar: Float) {
+    static func stream(_ kernel: StreamKernel, a: ProbeBuffer, b: ProbeBuffer, c: ProbeBuffer, scalar: Float) {
         ensure(b.count >= a.count && c.count >= a.count, "STREAM arrays must be at least as long as a")
         let n = a.count, blocks = n / 16
         let pa = a.pointer, pb = UnsafePointer(b.pointer), pc = UnsafePointer(c.pointer)

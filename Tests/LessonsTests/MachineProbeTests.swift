@@ -1,5 +1,5 @@
 // Tests of the machine probes (MachineProbes*.swift), the FLOP and byte counts of the roofline
-// (OperationCost.swift) and standard attention run pass by pass (Attention+Stages.swift): that
+// (OperationCost.swift) and standard attention run pass by pass (StagedAttention.swift): that
 // they compute the right thing — against closed forms, hand-worked numbers, scalar loops and the
 // attention kernels they take apart. Timings are never asserted.
 //
@@ -7,8 +7,9 @@
 
 import Foundation
 import Testing
-@testable import TensorCore
+import TensorCore
 import TestSupport
+@testable import Lessons
 
 @Suite struct PointerChaseTests {
     /// The cycle through `next` starting at 0: its length before it comes back.

@@ -15,10 +15,11 @@ import Darwin
 import Foundation
 import Synchronization
 import _Support
+import TensorCore
 
 /// Microbenchmarks of this machine: pointer chasing (latency), streaming reads (bandwidth per
 /// cache level), a register-resident FMA loop (peak compute) and STREAM (DRAM bandwidth).
-public enum MachineProbes {
+enum MachineProbes {
     /// Bytes of one cache line on every CPU this project runs on.
     static let lineBytes = 64
 
@@ -29,13 +30,13 @@ public enum MachineProbes {
     /// more than the adder's latency needs, so the loop runs at the speed of the loads.
     ///
     /// Bytes moved: passes · buffer.count · 4.
-    public static func read(_ buffer: ProbeBuffer, passes: Int) -> Float {
+    static func read(_ buffer: ProbeBuffer, passes: Int) -> Float {
         keep(readKernel(UnsafePointer(buffer.pointer), count: buffer.count, passes: passes, zero: kept() * 0))
     }
 
     /// One thread per buffer, concurrently (on up to `Parallel.threadCount` threads): each reads
     /// its own buffer `passes` times. Bytes moved: passes · Σ buffer.count · 4.
-    public static func read(_ buffers: [ProbeBuffer], passes: Int) -> Float {
+    static func read(_ buffers: [ProbeBuffer], passes: Int) -> Float {
         let sums = UnsafeMutablePointer<Float>.allocate(capacity: max(1, buffers.count))
         defer { sums.deallocate() }
         let zero = kept() * 0
@@ -77,15 +78,15 @@ public enum MachineProbes {
     /// Independent FMA chains in `fmaLoop`: each is one zmm register. An FMA's result is ready
     /// 4 cycles after it starts, and a core starts 2 per cycle, so at least 8 chains must be in
     /// flight to keep both units busy; 12 leave room.
-    public static let fmaChains = 12
+    static let fmaChains = 12
 
     /// FLOPs of one iteration of `fmaLoop`: chains × 16 lanes × 2 (a multiply and an add).
-    public static let fmaFlopsPerIteration = fmaChains * 16 * 2
+    static let fmaFlopsPerIteration = fmaChains * 16 * 2
 
     /// x ← x · m + a on `fmaChains` SIMD16 registers, `iterations` times, without touching
     /// memory; returns the sum of the chains. Every value converges to a / (1 − m) = 0.1 and
     /// never becomes denormal or infinite. FLOPs: iterations · `fmaFlopsPerIteration`.
-    public static func fmaLoop(iterations: Int, start: Float = 1) -> Float {
+    static func fmaLoop(iterations: Int, start: Float = 1) -> Float {
         keep(fmaKernel(iterations: iterations, start: start + kept() * 0))
     }
 
@@ -106,7 +107,7 @@ public enum MachineProbes {
 
     /// `fmaLoop` on `threads` threads at once (each its own loop of `iterations`); returns the sum.
     /// FLOPs: threads · iterations · `fmaFlopsPerIteration`.
-    public static func fmaLoop(iterations: Int, threads: Int) -> Float {
+    static func fmaLoop(iterations: Int, threads: Int) -> Float {
         let results = UnsafeMutablePointer<Float>.allocate(capacity: max(1, threads))
         defer { results.deallocate() }
         let zero = kept() * 0
@@ -138,7 +139,7 @@ public enum MachineProbes {
     /// The clock the operating system reports for CPU 0, in GHz (Linux: "cpu MHz" in
     /// /proc/cpuinfo; macOS: hw.cpufrequency where it exists), or nil. In a virtual machine this
     /// is often the nominal clock, and a core may run faster while boosting.
-    public static var reportedClockGHz: Double? {
+    static var reportedClockGHz: Double? {
         #if os(Linux)
         guard let text = try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8),
               let line = text.split(separator: "\n").first(where: { $0.hasPrefix("cpu MHz") }),
@@ -159,7 +160,7 @@ public enum MachineProbes {
     /// units, as on AMD Zen 4/5 and most AVX-512 Xeons (Zen 4 splits a 512-bit FMA in two halves,
     /// so it reaches half of this with 512-bit vectors); 16 lanes with AVX-512, 8 with AVX2,
     /// 4 per unit elsewhere (NEON, 4 units on Apple cores: written as 2 × 8).
-    public static var assumedFlopsPerCycle: Int {
+    static var assumedFlopsPerCycle: Int {
         #if arch(x86_64)
         return 2 * (SystemInfo.compiledForAVX512 ? 16 : 8) * 2
         #else
@@ -177,11 +178,11 @@ public enum MachineProbes {
 /// load and adds a page-table walk to each one; 2 MiB pages (Linux transparent huge pages,
 /// `madvise`) keep the latency probe measuring the caches and DRAM. Where the system declines,
 /// the largest working sets also pay for the page walks.
-public final class ProbeBuffer: @unchecked Sendable {
-    public let pointer: UnsafeMutablePointer<Float>
-    public let count: Int
+final class ProbeBuffer: @unchecked Sendable {
+    let pointer: UnsafeMutablePointer<Float>
+    let count: Int
 
-    public init(count: Int) {
+    init(count: Int) {
         self.count = max(0, count)
         let bytes = max(1, self.count) * MemoryLayout<Float>.stride
         let huge = 2 << 20
@@ -198,5 +199,5 @@ public final class ProbeBuffer: @unchecked Sendable {
     deinit { UnsafeMutableRawPointer(pointer).deallocate() }
 
     /// The elements, for setting up inputs and checking outputs.
-    public var buffer: UnsafeMutableBufferPointer<Float> { UnsafeMutableBufferPointer(start: pointer, count: count) }
+    var buffer: UnsafeMutableBufferPointer<Float> { UnsafeMutableBufferPointer(start: pointer, count: count) }
 }

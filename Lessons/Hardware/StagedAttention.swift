@@ -13,9 +13,10 @@
 // p = 0 the five passes compute the same O. PyTorch's eager attention runs exactly these passes.
 
 import _Support
+import TensorCore
 
 /// One pass of standard attention (see `StagedAttention`).
-public enum AttentionStage: String, CaseIterable, Sendable {
+enum AttentionStage: String, CaseIterable, Sendable {
     case scores = "QKᵀ"
     case scaleAndMask = "scale + mask"
     case softmax
@@ -23,10 +24,10 @@ public enum AttentionStage: String, CaseIterable, Sendable {
     case output = "PV"
 
     /// Whether the pass is a matrix product (the rest are elementwise or row-wise).
-    public var isMatrixProduct: Bool { self == .scores || self == .output }
+    var isMatrixProduct: Bool { self == .scores || self == .output }
 
     /// FLOPs and bytes this pass must do and move for one head (see `OperationCost`).
-    public func cost(queries n: Int, keys m: Int, headDim d: Int) -> OperationCost {
+    func cost(queries n: Int, keys m: Int, headDim d: Int) -> OperationCost {
         switch self {
         case .scores: .gemm(m: n, n: m, k: d)
         case .scaleAndMask: .scaleAndMask(rows: n, columns: m)
@@ -46,13 +47,13 @@ public enum AttentionStage: String, CaseIterable, Sendable {
 ///
 /// Each pass reads what the one before it wrote, in place in one N×M buffer, exactly as
 /// Algorithm 0 does; running the five in order again recomputes everything from Q, K, V.
-public final class StagedAttention: @unchecked Sendable {
-    public let queries: Int, keys: Int, headDim: Int
-    public let causal: Bool
+final class StagedAttention: @unchecked Sendable {
+    let queries: Int, keys: Int, headDim: Int
+    let causal: Bool
     /// Probability that dropout zeroes a score; survivors are scaled by 1 / (1 − p).
-    public let dropout: Float
-    public let seed: UInt64
-    public let scale: Float
+    let dropout: Float
+    let seed: UInt64
+    let scale: Float
     private let q: Tensor, k: Tensor, v: Tensor
     private var scores: Tensor        // S, then P: [N, M]
     private var result: Tensor        // O: [N, d]
@@ -66,7 +67,7 @@ public final class StagedAttention: @unchecked Sendable {
     ///   - seed: picks which scores dropout zeroes (the same seed zeroes the same ones).
     ///   - scale: multiplies every score; `nil` means 1/√d.
     /// - Throws: `TensorError` when the shapes do not fit or p is outside [0, 1).
-    public init(q: Tensor, k: Tensor, v: Tensor, causal: Bool = false, dropout: Float = 0, seed: UInt64 = 0,
+    init(q: Tensor, k: Tensor, v: Tensor, causal: Bool = false, dropout: Float = 0, seed: UInt64 = 0,
                 scale: Float? = nil) throws {
         guard q.rank == 2, k.rank == 2, v.shape == k.shape, q.shape[1] == k.shape[1] else {
             throw TensorError.shapeMismatch("staged attention wants Q [N, d], K and V [M, d]; got \(q.shape), \(k.shape), \(v.shape)")
@@ -85,7 +86,7 @@ public final class StagedAttention: @unchecked Sendable {
     }
 
     /// Runs one pass, in place on the buffers (see the file header for what each does).
-    public func run(_ stage: AttentionStage) {
+    func run(_ stage: AttentionStage) {
         let (n, m, d) = (queries, keys, headDim)
         scores.withUnsafeMutableBufferPointer { s in
             let sp = s.baseAddress!
@@ -112,9 +113,9 @@ public final class StagedAttention: @unchecked Sendable {
     }
 
     /// O after the last `.output` pass: [N, d]
-    public var output: Tensor { result }
+    var output: Tensor { result }
     /// The N×M buffer as the last pass left it: S, or P after the softmax (and dropout). [N, M]
-    public var buffer: Tensor { scores }
+    var buffer: Tensor { scores }
 }
 
 // MARK: - The elementwise passes
@@ -168,7 +169,6 @@ func dropoutInPlace(_ x: UnsafeMutablePointer<Float>, count: Int, probability p:
 }
 
 /// p · 2³², the hash value below which an element is dropped.
-@inlinable
 func dropoutThreshold(_ p: Float) -> UInt32 {
     UInt32(min(Double(UInt32.max), (Double(p) * 4_294_967_296).rounded()))
 }
