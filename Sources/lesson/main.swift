@@ -78,7 +78,7 @@ do {
     try command.run()
     flushStandardOutput()
 } catch {
-    flushStandardOutput()
+    _ = fflush(nil)   // what the lesson printed comes before the message; the message matters more
     let code = LessonRoot.exitCode(for: error)
     if code == .success { LessonRoot.exit(withError: error) }   // --help, --version
     if error is CleanExit { LessonRoot.exit(withError: error) }
