@@ -166,31 +166,59 @@ public final class LessonContext {
         AtomicFile.removeUnfinishedFilesOnInterrupt()
     }
 
+    /// The longest file name a lesson gives a file, in bytes, with room for the temporary
+    /// file it is written through: an output folder must leave this much room in a path.
+    public static let longestFileName = 64
+
     /// Makes sure `path` is a folder this process can write into, creating it (and any missing
-    /// parents) if needed.
+    /// parents) if needed. Nothing is created unless `checkOutputDirectory` passes.
     ///
-    /// - Throws: `LessonError` naming the path and the reason when the path or one of its parents
-    ///   is a file, when a folder cannot be created, or when it is not writable.
+    /// - Throws: `LessonError` naming the path and the reason (see `checkOutputDirectory`), or
+    ///   when a folder cannot be created.
     public static func prepareOutputDirectory(_ path: String) throws {
-        let absolute = path.hasPrefix("/")
-        var current = absolute ? "" : "."
+        try checkOutputDirectory(path)
+        var current = path.hasPrefix("/") ? "" : "."
         for component in path.split(separator: "/") {
             current += "/" + component
-            var isDirectory: ObjCBool = false
-            if FileManager.default.fileExists(atPath: current, isDirectory: &isDirectory) {
-                guard isDirectory.boolValue else {
-                    let shown = current.hasPrefix("./") ? String(current.dropFirst(2)) : current
-                    let which = shown == path || shown + "/" == path ? "" : " (\(shown) is a file)"
-                    throw LessonError("output path \(path)\(which.isEmpty ? " is a file, not a folder" : which); choose another --output")
-                }
-                continue
-            }
             if mkdir(current, 0o755) != 0 && errno != EEXIST {
                 throw LessonError("cannot create output folder \(path): \(String(cString: strerror(errno)))")
             }
         }
-        guard access(path, W_OK | X_OK) == 0 else {
-            throw LessonError("cannot write into output folder \(path): \(String(cString: strerror(errno)))")
+    }
+
+    /// Checks, without creating anything, that `path` can be the output folder: the path leaves
+    /// room for the files' names within the system's limits, no part of it is a file, and the
+    /// folder (or the deepest part of it that exists) is writable.
+    ///
+    /// - Throws: `LessonError` naming the path and the reason in one line.
+    public static func checkOutputDirectory(_ path: String) throws {
+        guard !path.isEmpty else { throw LessonError("the output folder is empty (''); name a folder with --output") }
+        let bytes = path.utf8.count
+        if bytes + 1 + longestFileName > AtomicFile.longestPath {
+            throw LessonError("the output folder's path is \(bytes) bytes long; with a file name added it would pass the " +
+                              "system's limit of \(AtomicFile.longestPath) bytes per path: choose a shorter --output")
+        }
+        if let long = path.split(separator: "/").first(where: { $0.utf8.count > AtomicFile.longestName }) {
+            throw LessonError("the output folder's path has a part of \(long.utf8.count) bytes (\(long.prefix(24))…), more " +
+                              "than the \(AtomicFile.longestName) the system allows in one name: choose a shorter --output")
+        }
+        var current = path.hasPrefix("/") ? "" : "."
+        var deepest = path.hasPrefix("/") ? "/" : "."   // the deepest part of the path that exists
+        for component in path.split(separator: "/") {
+            current += "/" + component
+            var isDirectory: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: current, isDirectory: &isDirectory) else { break }
+            guard isDirectory.boolValue else {
+                let shown = current.hasPrefix("./") ? String(current.dropFirst(2)) : current
+                let which = shown == path || shown + "/" == path ? "" : " (\(shown) is a file)"
+                throw LessonError("output path \(path)\(which.isEmpty ? " is a file, not a folder" : which); choose another --output")
+            }
+            deepest = current
+        }
+        guard access(deepest, W_OK | X_OK) == 0 else {
+            let shown = deepest.hasPrefix("./") ? String(deepest.dropFirst(2)) : deepest
+            let which = deepest == current ? "" : " (in \(shown))"
+            throw LessonError("cannot write into output folder \(path)\(which): \(String(cString: strerror(errno)))")
         }
     }
 }

@@ -71,6 +71,18 @@ public enum TextRotation: Sendable, Hashable, ExpressibleByBooleanLiteral {
 // MARK: - Drawing and measuring
 
 extension Canvas {
+    /// Finds and loads the font for figure text now, so that a missing or broken font (a bad
+    /// `$TP_FONT`) is reported before a program writes anything, rather than at its first figure.
+    ///
+    ///     let font = try Canvas.loadFont()   // "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"
+    ///
+    /// - Returns: the path of the font file.
+    /// - Throws: `FigureError` saying in one line what is wrong with the font file.
+    @discardableResult
+    public static func loadFont() throws -> String {
+        try FontLibrary.load()
+    }
+
     /// Draws one line of text with anti-aliased glyphs from a TrueType font.
     ///
     /// Any Unicode the font covers works: θ π ² × · − ≈ → é. The font is DejaVu Sans (or the

@@ -79,9 +79,21 @@ enum FontLibrary {
         }
     }
 
-    /// Finds the font file to use: `$TP_FONT` if set, else the first of `searchPaths` present.
-    static func fontPath() throws(FigureError) -> String {
-        if let chosen = getenv("TP_FONT").map({ String(cString: $0) }), !chosen.isEmpty {
+    /// Loads the font file `chosen`, else the one `fontPath()` finds, so that a missing or broken
+    /// font is reported before anything is drawn; later text uses it.
+    ///
+    /// - Returns: the font file's path.
+    /// - Throws: `FigureError` saying in one line what is wrong with the font file.
+    static func load(_ chosen: String? = nil) throws(FigureError) -> String {
+        let path = if let chosen { chosen } else { try fontPath() }
+        try state.withLock { state throws(FigureError) in _ = try state.openFace(path: path) }
+        return path
+    }
+
+    /// Finds the font file to use: `chosen` (by default `$TP_FONT`) if set, else the first of
+    /// `searchPaths` present.
+    static func fontPath(chosen: String? = environmentFont) throws(FigureError) -> String {
+        if let chosen {
             guard access(chosen, R_OK) == 0 else {
                 throw FigureError("TP_FONT=\(chosen): cannot read that font file (\(String(cString: strerror(errno)))); point TP_FONT at a .ttf file or unset it")
             }
@@ -89,6 +101,33 @@ enum FontLibrary {
         }
         if let found = searchPaths.first(where: { access($0, R_OK) == 0 }) { return found }
         throw FigureError("no font found for figure text: install DejaVu Sans (apt-get install fonts-dejavu-core) or set TP_FONT to a TrueType font file")
+    }
+
+    /// `$TP_FONT`, or nil when it is unset or empty.
+    static var environmentFont: String? {
+        getenv("TP_FONT").map { String(cString: $0) }.flatMap { $0.isEmpty ? nil : $0 }
+    }
+
+    /// One line on why FreeType could not open the font file at `path`, and what to do.
+    static func problem(with path: String, freeTypeError error: FT_Error) -> String {
+        var info = stat()
+        let exists = stat(path, &info) == 0
+        let what: String
+        if exists && info.st_mode & S_IFMT == S_IFDIR {
+            what = "is a folder, not a font file"
+        } else if exists && info.st_size == 0 {
+            what = "is an empty file"
+        } else {
+            // FreeType's error codes (fterrdef.h): 1 cannot open, 2 unknown format, 3 broken file.
+            what = switch error {
+            case 1: "cannot be opened"
+            case 2: "is not a font file FreeType knows (not TrueType, OpenType or Type 1)"
+            case 3: "is a damaged or unsupported font file"
+            default: "cannot be loaded (FreeType error \(error))"
+            }
+        }
+        let name = environmentFont == path ? "TP_FONT=\(path)" : "font \(path)"
+        return "\(name) \(what); point TP_FONT at a TrueType (.ttf) font file, or unset it"
     }
 }
 
@@ -98,6 +137,7 @@ enum FontLibrary {
 private struct FontState {
     var library: FT_Library?
     var face: FT_Face?
+    var facePath: String?
     var glyphs: [GlyphKey: Glyph] = [:]
     var metrics: [Int: (ascent: Int, descent: Int)] = [:]
     var kerning: [KerningKey: Double] = [:]
@@ -120,13 +160,21 @@ private struct FontState {
     static let loadRender: Int32 = 1 << 2
     static let loadNoBitmap: Int32 = 1 << 3
     static let loadTargetLight: Int32 = 1 << 16  // FT_LOAD_TARGET_(FT_RENDER_MODE_LIGHT)
+    static let faceFlagScalable: FT_Long = 1 << 0
     static let faceFlagKerning: FT_Long = 1 << 6
     static let kerningUnfitted: FT_UInt = 1
     static let pixelModeMono: UInt8 = 1
 
+    /// The face to draw with: the one loaded, else the font `FontLibrary.fontPath()` finds.
     mutating func openFace() throws(FigureError) -> FT_Face {
         if let face { return face }
-        let path = try FontLibrary.fontPath()
+        return try openFace(path: FontLibrary.fontPath())
+    }
+
+    /// Loads the font at `path` (unless it is the one loaded) and draws with it from now on;
+    /// if it cannot be used, the font loaded before stays.
+    mutating func openFace(path: String) throws(FigureError) -> FT_Face {
+        if let face, facePath == path { return face }
         if library == nil {
             var created: FT_Library?
             guard FT_Init_FreeType(&created) == 0, let created else {
@@ -137,9 +185,20 @@ private struct FontState {
         var opened: FT_Face?
         let error = FT_New_Face(library, path, 0, &opened)
         guard error == 0, let opened else {
-            throw FigureError("cannot load font \(path) (FreeType error \(error)); set TP_FONT to another TrueType font file")
+            throw FigureError(FontLibrary.problem(with: path, freeTypeError: error))
         }
+        guard opened.pointee.face_flags & Self.faceFlagScalable != 0 else {
+            FT_Done_Face(opened)
+            let name = FontLibrary.environmentFont == path ? "TP_FONT=\(path)" : "font \(path)"
+            throw FigureError("\(name) is a bitmap font, which cannot be drawn at every size; point TP_FONT at a TrueType (.ttf) font file, or unset it")
+        }
+        if let face { FT_Done_Face(face) }
         face = opened
+        facePath = path
+        glyphs = [:]
+        metrics = [:]
+        kerning = [:]
+        currentSize = 0
         hasKerning = opened.pointee.face_flags & Self.faceFlagKerning != 0
         return opened
     }

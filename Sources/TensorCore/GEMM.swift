@@ -67,12 +67,27 @@ public enum GEMM {
     /// `TP_GEMM` when it names an available backend, else the best available one; worked out
     /// once, because reading the environment costs more than a small matrix product.
     private static let environmentDefault: GEMMBackend = {
-        if let name = ProcessInfo.processInfo.environment["TP_GEMM"],
-           let backend = GEMMBackend(rawValue: name.lowercased()), backend.isAvailable {
-            return backend
-        }
+        if let backend = try? environmentBackend() { return backend }
         return availableBackends[0]
     }()
+
+    /// The backend `TP_GEMM` names, or nil when it is unset, empty or `auto`.
+    ///
+    /// - Throws: `TensorError.invalidArgument` with a one-line message when it names no backend
+    ///   or one that cannot run on this machine (the `lesson` command refuses both, as it
+    ///   refuses the same values of `--gemm`; the library then uses the best available one).
+    public static func environmentBackend() throws -> GEMMBackend? {
+        guard let name = ProcessInfo.processInfo.environment["TP_GEMM"], !name.isEmpty,
+              name.lowercased() != "auto" else { return nil }
+        guard let backend = GEMMBackend(rawValue: name.lowercased()) else {
+            let names = (["auto"] + GEMMBackend.allCases.map(\.rawValue)).joined(separator: ", ")
+            throw TensorError.invalidArgument("TP_GEMM=\(name) names no GEMM backend; use one of \(names), or unset it")
+        }
+        guard backend.isAvailable else {
+            throw TensorError.invalidArgument("TP_GEMM=\(name): the \(backend.rawValue) backend is not available on this machine; use TP_GEMM=portable or unset it")
+        }
+        return backend
+    }
 
     /// The backend the next `sgemm` call in this task will use.
     public static var currentBackend: GEMMBackend { override ?? defaultBackend }

@@ -21,12 +21,31 @@ public enum Parallel {
     }
 
     /// `TP_THREADS`, else every active core; read once (the environment is slow to query).
+    /// A value `environmentThreadCount()` refuses counts as unset here; the `lesson` command
+    /// refuses it with a message before it runs.
     private static let fromEnvironment: Int = {
-        if let text = ProcessInfo.processInfo.environment["TP_THREADS"], let count = Int(text), count > 0 {
-            return count
-        }
+        if let count = try? environmentThreadCount() { return count }
         return max(1, ProcessInfo.processInfo.activeProcessorCount)
     }()
+
+    /// The most threads a user may ask for: four per core. Beyond the cores, threads only take
+    /// turns on them, and each adds its own buffers and its share of the synchronisation, so
+    /// hundreds of them make the kernels several times slower, never faster.
+    public static var maximumThreadCount: Int { 4 * max(1, ProcessInfo.processInfo.activeProcessorCount) }
+
+    /// The `TP_THREADS` environment variable as a thread count, or nil when it is unset or empty.
+    ///
+    /// - Throws: `TensorError.invalidArgument` with a one-line message when it is not a whole
+    ///   number from 1 to `maximumThreadCount`.
+    public static func environmentThreadCount() throws -> Int? {
+        guard let text = ProcessInfo.processInfo.environment["TP_THREADS"], !text.isEmpty else { return nil }
+        guard let count = Int(text), (1...maximumThreadCount).contains(count) else {
+            throw TensorError.invalidArgument(
+                "TP_THREADS=\(text) is not a thread count from 1 to \(maximumThreadCount) " +
+                "(four per core, \(ProcessInfo.processInfo.activeProcessorCount) cores); fix it or unset it")
+        }
+        return count
+    }
 
     /// Runs `body(chunk)` for every chunk in `0..<chunks`, concurrently when there is more than
     /// one chunk and more than one thread. Returns when every chunk has finished.

@@ -111,10 +111,23 @@ public enum SystemInfo {
             available = kib * 1024
         }
         #endif
-        if let limit = ProcessInfo.processInfo.environment["TP_MEMORY_LIMIT"].flatMap({ Int($0) }), limit > 0 {
+        if let limit = try? environmentMemoryLimit() {
             available = min(available, limit)
         }
         return available
+    }
+
+    /// The `TP_MEMORY_LIMIT` environment variable in bytes, or nil when it is unset or empty.
+    ///
+    /// - Throws: `TensorError.invalidArgument` with a one-line message when it is not a whole,
+    ///   positive number of bytes written in digits (`100000000`, not `1e8` or `100MB`).
+    public static func environmentMemoryLimit() throws -> Int? {
+        guard let text = ProcessInfo.processInfo.environment["TP_MEMORY_LIMIT"], !text.isEmpty else { return nil }
+        guard text.allSatisfy(\.isASCII), text.allSatisfy(\.isNumber), let bytes = Int(text), bytes > 0 else {
+            throw TensorError.invalidArgument(
+                "TP_MEMORY_LIMIT=\(text) is not a positive number of bytes; write it in digits (TP_MEMORY_LIMIT=100000000 for 100 MB) or unset it")
+        }
+        return bytes
     }
 
     /// Refuses work that would not fit in memory, before any of it is done.

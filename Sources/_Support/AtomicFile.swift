@@ -41,7 +41,7 @@ public enum AtomicFile {
         let folder = slash.map { String(path[..<$0]) } ?? "."
         let name = slash.map { String(path[path.index(after: $0)...]) } ?? path
         let serial = temporaryCounter.add(1, ordering: .relaxed).newValue
-        let temporary = (folder.isEmpty ? "" : folder + "/") + ".\(name).partial-\(getpid())-\(serial)"
+        let temporary = temporaryPath(folder: folder, name: name, tag: "\(getpid())-\(serial)")
 
         unfinished.withLock { _ = $0.insert(temporary) }
         defer { unfinished.withLock { _ = $0.remove(temporary) } }
@@ -69,9 +69,28 @@ public enum AtomicFile {
         }
     }
 
+    /// The bytes a path or one file name may have (`PATH_MAX` counts the closing NUL).
+    public static let longestPath = Int(PATH_MAX) - 1
+    public static let longestName = Int(NAME_MAX)
+
+    /// `.<name>.partial-<tag>` in `folder`, a hidden name that says which file it will become.
+    /// Where that would pass the system's limits although `name` itself fits, the copy of
+    /// `name` is shortened: the temporary file never fails where the file itself would not.
+    static func temporaryPath(folder: String, name: String, tag: String) -> String {
+        let prefix = folder.isEmpty ? "" : folder + "/"
+        let suffix = ".partial-" + tag
+        let room = min(longestName, longestPath - prefix.utf8.count) - 1 - suffix.utf8.count
+        var stem = Substring(name)
+        while stem.utf8.count > max(0, room) { stem = stem.dropLast() }
+        return prefix + "." + stem + suffix
+    }
+
     /// Makes Ctrl-C (SIGINT), SIGTERM and SIGHUP delete any temporary file being written before
     /// the process exits (with status 128 + signal number, as a shell reports it), so an
     /// interrupted run leaves neither half a file nor a stray temporary one. Call it once, early.
+    ///
+    /// Text printed before the signal is written out first: standard output to a file or a
+    /// pipe is buffered, and exiting without a flush would cut it off mid-word.
     public static func removeUnfinishedFilesOnInterrupt() {
         for signalNumber in [SIGINT, SIGTERM, SIGHUP] {
             signal(signalNumber, SIG_IGN)   // the dispatch source below handles it instead
@@ -81,6 +100,7 @@ public enum AtomicFile {
                     for path in paths { unlink(path) }
                     paths.removeAll()
                 }
+                fflush(nil)   // every output stream: standard output is the one that matters
                 _exit(128 + signalNumber)
             }
             source.resume()

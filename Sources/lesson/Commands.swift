@@ -62,14 +62,24 @@ struct AllCommand: ParsableCommand {
         try common.apply()
         var base = common.output ?? "Output"
         while base.count > 1 && base.hasSuffix("/") { base.removeLast() }
+        // Every lesson's options, memory and folder are checked before the first one starts, so
+        // that a problem with the last lesson does not show after the others have run.
+        for lesson in lessons { try checkWithDefaults(lesson, base: base) }
         for (index, lesson) in lessons.enumerated() {
             if index > 0 { print("\n" + String(repeating: "═", count: 72) + "\n") }
             try runWithDefaults(lesson, base: base)
         }
     }
 
+    private func checkWithDefaults<L: Lesson>(_ lesson: L.Type, base: String) throws {
+        try checkBeforeWriting(L.self, options: L.Options.parse([]), common: common, output: folder(of: L.self, in: base))
+    }
+
     private func runWithDefaults<L: Lesson>(_ lesson: L.Type, base: String) throws {
-        let options = try L.Options.parse([])
-        try runLesson(L.self, options: options, common: common, output: base + "/" + L.name)
+        try runLesson(L.self, options: L.Options.parse([]), common: common, output: folder(of: L.self, in: base))
+    }
+
+    private func folder<L: Lesson>(of lesson: L.Type, in base: String) -> String {
+        base + "/" + L.name
     }
 }

@@ -17,7 +17,8 @@ struct CommonOptions: ParsableArguments {
     @Flag(name: .long, help: "Small sizes: a quick look (and what the tests run).")
     var quick = false
 
-    @Option(name: .long, help: ArgumentHelp("Threads for the kernels (default: all cores).", valueName: "n"))
+    @Option(name: .long, help: ArgumentHelp(
+        "Threads for the kernels (default: all cores; at most \(Parallel.maximumThreadCount), four per core).", valueName: "n"))
     var threads: Int?
 
     @Option(name: .long, help: ArgumentHelp(
@@ -29,7 +30,27 @@ struct CommonOptions: ParsableArguments {
         if let threads, threads < 1 {
             throw ValidationError("--threads must be at least 1, not \(threads)")
         }
+        if let threads, threads > Parallel.maximumThreadCount {
+            throw ValidationError("--threads \(threads) is more than this machine can use: at most \(Parallel.maximumThreadCount) " +
+                                  "(four per core, \(SystemInfo.coreCount) cores); more threads than cores only slow the kernels down")
+        }
+        if output?.isEmpty == true {
+            throw ValidationError("--output is empty: name a folder, or leave --output out for Output/")
+        }
         _ = try gemmBackend()
+        try checkEnvironment()
+    }
+
+    /// Refuses an environment variable with a value TensorCore cannot use, as the option that
+    /// does the same job refuses it (TensorCore alone would ignore it).
+    func checkEnvironment() throws {
+        do {
+            _ = try Parallel.environmentThreadCount()
+            _ = try GEMM.environmentBackend()
+            _ = try SystemInfo.environmentMemoryLimit()
+        } catch TensorError.invalidArgument(let message) {
+            throw ValidationError(message)
+        }
     }
 
     /// The backend `--gemm` names, or nil for automatic.

@@ -1,6 +1,7 @@
 // One subcommand per lesson: `lesson positional-encoding --positions 64`.
 
 import ArgumentParser
+import Figures
 import Foundation
 import Lessons
 import TensorCore
@@ -16,14 +17,31 @@ struct LessonCommand<L: Lesson>: ParsableCommand {
 
     func run() throws {
         try common.apply()
-        try runLesson(L.self, options: options, common: common, output: common.output ?? "Output/\(L.name)")
+        let output = common.output ?? "Output/\(L.name)"
+        try checkBeforeWriting(L.self, options: options, common: common, output: output)
+        try runLesson(L.self, options: options, common: common, output: output)
     }
 }
 
-/// Validates, prepares the output folder, runs the lesson and lists what it wrote.
-/// Nothing is written unless every option is valid.
+/// Checks everything that can be checked before a lesson writes anything: its options and the
+/// memory they need, the font for its figures, and its output folder (without creating it).
+///
+/// - Throws: `ValidationError` with one line: whatever fails here is bad input (exit 64).
+func checkBeforeWriting<L: Lesson>(_ lesson: L.Type, options: L.Options, common: CommonOptions, output: String) throws {
+    do {
+        try L.validate(options, quick: common.quick)
+        try Canvas.loadFont()
+        try LessonContext.checkOutputDirectory(output)
+    } catch let error as ValidationError {
+        throw error
+    } catch {
+        throw ValidationError("\(error)")
+    }
+}
+
+/// Prepares the output folder, runs the lesson and lists what it wrote. Call
+/// `checkBeforeWriting` first: nothing should be written unless every check passes.
 func runLesson<L: Lesson>(_ lesson: L.Type, options: L.Options, common: CommonOptions, output: String) throws {
-    try L.validate(options, quick: common.quick)
     try LessonContext.prepareOutputDirectory(output)
     print(banner(for: L.name, seed: common.seed, output: output, quick: common.quick))
     let context = LessonContext(outputDirectory: output, seed: common.seed, quick: common.quick)

@@ -5,6 +5,7 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import Foundation
 import Testing
 @testable import Figures
 
@@ -69,13 +70,28 @@ import Testing
         #expect(inked(right).allSatisfy { $0.x < 100 })
     }
 
+    // NOTE: these tests pass the font path instead of setting TP_FONT: the environment is the
+    // whole test process's, and the end-to-end tests start `lesson` processes that inherit it.
     @Test func missingFontSaysWhatToInstall() throws {
-        _ = try Canvas.measureText("load the font first", size: 12)  // later calls reuse it
-        let saved = getenv("TP_FONT").map { String(cString: $0) }
-        setenv("TP_FONT", "/nonexistent/font.ttf", 1)
-        defer { if let saved { setenv("TP_FONT", saved, 1) } else { unsetenv("TP_FONT") } }
-        let error = #expect(throws: FigureError.self) { try FontLibrary.fontPath() }
+        let error = #expect(throws: FigureError.self) { try FontLibrary.fontPath(chosen: "/nonexistent/font.ttf") }
         #expect(error?.description.contains("TP_FONT=/nonexistent/font.ttf") == true)
         #expect(FontLibrary.searchPaths.contains("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"))
+    }
+
+    @Test func aFileThatIsNoFontSaysWhatItIs() throws {
+        _ = try Canvas.measureText("load the font first", size: 12)
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("FiguresTests-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        try Data("plain text, not a font\n".utf8).write(to: folder.appendingPathComponent("notes.txt"))
+        try Data().write(to: folder.appendingPathComponent("empty.ttf"))
+        for (name, reason) in [("", "is a folder"), ("notes.txt", "is not a font file"), ("empty.ttf", "is an empty file")] {
+            let path = folder.appendingPathComponent(name).path
+            let error = #expect(throws: FigureError.self) { try FontLibrary.load(path) }
+            let message = error?.description ?? ""
+            #expect(message.contains("\(path) \(reason)") && !message.contains("FreeType error"), "\(message)")
+        }
+        // The font loaded before stays in use.
+        #expect(try Canvas.measureText("still drawn", size: 12).width > 0)
     }
 }

@@ -5,7 +5,7 @@ import Testing
 
 @Suite("an interrupted lesson")
 struct InterruptTests {
-    @Test("SIGINT mid-run exits 130 and leaves no partial or temporary file")
+    @Test("SIGINT mid-run exits 130, keeps what was printed and leaves no partial or temporary file")
     func interruptLeavesOnlyWholeFiles() async throws {
         let folder = try LessonRunner.makeFolder()
         let process = Process()
@@ -13,13 +13,19 @@ struct InterruptTests {
         // Large enough to take a few seconds here (a 10000 × 10000 similarity matrix to write).
         process.arguments = ["positional-encoding", "--positions", "10000", "--d-model", "64", "--output", "out"]
         process.currentDirectoryURL = folder
-        process.standardOutput = FileHandle.nullDevice
+        let out = Pipe()
+        process.standardOutput = out   // a pipe, so the text is buffered as in `lesson … > log`
         process.standardError = FileHandle.nullDevice
         try process.run()
         try await Task.sleep(for: .milliseconds(1200))
         let stillRunning = process.isRunning
         process.interrupt()
+        let printed = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         process.waitUntilExit()
+
+        // What was printed before the signal reaches the pipe, whole lines of it.
+        #expect(printed.hasPrefix("Transformer Playground · lesson positional-encoding"), "\(printed.prefix(200))")
+        #expect(printed.hasSuffix("\n"), "cut off: …\(printed.suffix(80))")
 
         let files = LessonRunner.files(in: folder.appendingPathComponent("out"))
         let hidden = (try? FileManager.default.contentsOfDirectory(atPath: folder.appendingPathComponent("out").path)) ?? []

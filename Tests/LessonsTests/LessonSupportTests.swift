@@ -63,6 +63,16 @@ import TensorCore
         #expect(try FileManager.default.contentsOfDirectory(atPath: folder) == ["v.npy"])
     }
 
+    @Test func checkingAnOutputDirectoryCreatesNothing() throws {
+        let base = FileManager.default.temporaryDirectory.appendingPathComponent("check-\(UUID().uuidString)").path
+        try LessonContext.checkOutputDirectory(base + "/new/deeper")
+        #expect(!FileManager.default.fileExists(atPath: base))
+        // A path leaving no room for the files' names is refused, and nothing is created for it.
+        let tooLong = base + "/" + Array(repeating: String(repeating: "x", count: 200), count: 20).joined(separator: "/")
+        #expect(throws: LessonError.self) { try LessonContext.prepareOutputDirectory(tooLong) }
+        #expect(!FileManager.default.fileExists(atPath: base))
+    }
+
     @Test func outputDirectoryThatIsAFileIsRefused() throws {
         let file = FileManager.default.temporaryDirectory.appendingPathComponent("file-\(UUID().uuidString)").path
         try Data("x".utf8).write(to: URL(fileURLWithPath: file))

@@ -212,6 +212,25 @@ private func fileErrorMessage(
         #expect(try FileManager.default.contentsOfDirectory(atPath: folder) == ["weights.npy"])
     }
 
+    @Test func aPathAtTheSystemsLengthLimitCanBeWritten() throws {
+        // A path of exactly PATH_MAX - 1 bytes is legal; the temporary file it is written
+        // through must fit too, so its copy of the name is shortened.
+        let base = FileManager.default.temporaryDirectory
+            .appendingPathComponent("TensorCoreTests-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: base) }
+        let longestPath = Int(PATH_MAX) - 1
+        var folder = base
+        while longestPath - folder.utf8.count - 1 > 200 { folder += "/" + String(repeating: "d", count: 150) }
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        let name = String(repeating: "w", count: longestPath - folder.utf8.count - 1 - 4) + ".npy"
+        let path = folder + "/" + name
+        #expect(path.utf8.count == longestPath)
+
+        try exactInputs([2, 3]).saveNPY(to: path)
+        #expect(try Tensor(npyFile: path) == exactInputs([2, 3]))
+        #expect(try FileManager.default.contentsOfDirectory(atPath: folder) == [name])
+    }
+
     @Test func fileErrorsNameThePath() throws {
         let folder = FileManager.default.temporaryDirectory
             .appendingPathComponent("TensorCoreTests-\(UUID().uuidString)").path
