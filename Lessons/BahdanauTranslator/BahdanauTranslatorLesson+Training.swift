@@ -98,15 +98,16 @@ extension BahdanauTranslatorLesson {
                 let cached = try loadCheckpointMetadata(path)
                 if cached["configuration"] == key, let history = LossHistory(architecture, metadata: cached) {
                     try model.loadCheckpoint(from: path)
-                    context.say("\(architecture.title): reusing the weights in \(file), trained earlier with the same settings and seed (--retrain trains again).")
+                    context.say("""
+                        \(architecture.title): reusing the weights in \(file), trained earlier with the same \
+                        settings, seed and GEMM backend (--retrain trains again).
+                        """)
                     return (model, nil, history)
                 }
                 let differing = differences(cached["configuration"] ?? "", key)
-                context.say("""
-                    \(architecture.title): \(file) holds weights trained with other settings \
-                    (\(differing.isEmpty ? "no loss history" : "different " + differing.joined(separator: ", "))); \
-                    training again.
-                    """)
+                let reason = differing.isEmpty ? "holds no loss history"
+                    : "holds weights trained with other settings (different \(differing.joined(separator: ", ")))"
+                context.say("\(architecture.title): \(file) \(reason); training again.")
             } catch {
                 context.say("\(architecture.title): cannot use \(file) (\(error)); training again.")
             }

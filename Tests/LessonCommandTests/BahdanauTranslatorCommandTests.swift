@@ -233,7 +233,7 @@ struct BahdanauTranslatorCommandTests {
         #expect(run.status == 0, "stderr: \(run.stderr)")
         #expect(!run.stdout.contains("reusing the weights"))
         #expect(run.stdout.replacingOccurrences(of: "\n", with: " ")
-                    .contains("baseline.safetensors holds weights trained with other settings (different seed)"), "\(run.stdout)")
+                    .contains("baseline.safetensors holds weights trained with other settings (different seed, corpus)"), "\(run.stdout)")
         #expect(run.stdout.contains("cannot use bahdanau.safetensors"), "\(run.stdout)")
         #expect(run.stderr.contains("RNN encoder-decoder: step 1/") && run.stderr.contains("Bahdanau attention: step 1/"))
         #expect(try Data(contentsOf: damaged).count > bytes.count / 2, "the damaged file is replaced")
