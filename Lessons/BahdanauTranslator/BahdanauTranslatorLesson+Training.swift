@@ -18,12 +18,14 @@ extension BahdanauTranslatorLesson {
         let train = encode(corpus.train, corpus), validation = encode(corpus.validation, corpus)
         let t = settings.training
         context.say("""
-            Both models embed words in \(settings.embedding) dimensions and use GRUs of width \
-            H = \(settings.hidden). The RNN encoder-decoder reads the English sentence left to right \
-            and hands the decoder its final state c, the same vector at every step. The Bahdanau \
-            model reads it in both directions, keeps all \(2 * settings.hidden)-wide states, and \
-            before every French word computes fresh weights α over them (score = vᵀ tanh(W₁s + W₂h), \
-            width \(settings.attention)). Training feeds the decoder the reference's previous word \
+            Both models embed words in \(settings.embedding) dimensions, use GRUs of width \
+            H = \(settings.hidden), and read the English sentence with the same encoder, in both \
+            directions. The RNN encoder-decoder hands the decoder one fixed vector c: the forward \
+            state after the last word beside the backward state after the first, \
+            \(2 * settings.hidden) numbers, the same at every step. The Bahdanau model keeps all the \
+            \(2 * settings.hidden)-wide states and before every French word computes fresh weights α \
+            over them (score = vᵀ tanh(W₁s + W₂h), width \(settings.attention)); nothing else \
+            differs. Training feeds the decoder the reference's previous word \
             (teacher forcing) and minimises the cross-entropy of the next one, ignoring <pad>: \
             \(t.steps) steps of \(t.batchSize) pairs in batches of similar length, Adam (peak \
             learning rate \(scientific(t.learningRate)), warm-up, cosine decay), gradients clipped \
@@ -51,6 +53,11 @@ extension BahdanauTranslatorLesson {
 
     /// Everything the trained weights depend on, as one line: when it matches the cached file's,
     /// the weights are reused.
+    ///
+    /// That includes the GEMM backend: backends add up a product's terms in different orders, so
+    /// they train to slightly different weights. The portable GEMM's order does not depend on the
+    /// thread count; a library's (OpenBLAS, Accelerate) may, so for those the count is part of the
+    /// key too.
     static func cacheKey(_ configuration: TranslatorConfiguration, _ corpus: TranslationCorpus, _ settings: Settings, seed: UInt64) -> String {
         var hash: UInt64 = 0xCBF2_9CE4_8422_2325   // FNV-1a of the training pairs
         for pair in corpus.train {
@@ -59,12 +66,14 @@ extension BahdanauTranslatorLesson {
             }
         }
         let t = settings.training
-        return "format=1 architecture=\(configuration.architecture.rawValue) seed=\(seed) corpus=\(String(hash, radix: 16)) "
+        let backend = GEMM.currentBackend
+        let gemm = backend == .portable ? "gemm=portable" : "gemm=\(backend.rawValue) threads=\(Parallel.threadCount)"
+        return "format=2 architecture=\(configuration.architecture.rawValue) seed=\(seed) corpus=\(String(hash, radix: 16)) "
             + "pairs=\(corpus.train.count)/\(corpus.validation.count)/\(corpus.test.count) "
             + "vocabulary=\(configuration.sourceVocabulary)/\(configuration.targetVocabulary) "
             + "embedding=\(configuration.embedding) hidden=\(configuration.hidden) attention=\(configuration.attention) "
             + "steps=\(t.steps) batch=\(t.batchSize) lr=\(t.learningRate) warmup=\(t.warmupSteps) clip=\(t.clipNorm) "
-            + "validate_every=\(t.validateEvery) replicas=\(Settings.replicas)"
+            + "validate_every=\(t.validateEvery) replicas=\(Settings.replicas) \(gemm)"
     }
 
     /// The cached weights of `architecture` when they exist and were trained with the same key;
@@ -89,10 +98,16 @@ extension BahdanauTranslatorLesson {
                 let cached = try loadCheckpointMetadata(path)
                 if cached["configuration"] == key, let history = LossHistory(architecture, metadata: cached) {
                     try model.loadCheckpoint(from: path)
-                    context.say("\(architecture.title): reusing the weights in \(file), trained earlier with the same settings and seed (--retrain trains again).")
+                    context.say("""
+                        \(architecture.title): reusing the weights in \(file), trained earlier with the same \
+                        settings, seed and GEMM backend (--retrain trains again).
+                        """)
                     return (model, nil, history)
                 }
-                context.say("\(architecture.title): \(file) holds weights trained with other settings or another seed; training again.")
+                let differing = differences(cached["configuration"] ?? "", key)
+                let reason = differing.isEmpty ? "holds no loss history"
+                    : "holds weights trained with other settings (different \(differing.joined(separator: ", ")))"
+                context.say("\(architecture.title): \(file) \(reason); training again.")
             } catch {
                 context.say("\(architecture.title): cannot use \(file) (\(error)); training again.")
             }
@@ -108,6 +123,34 @@ extension BahdanauTranslatorLesson {
         ]
         try context.writeFile(file) { try model.saveCheckpoint(to: $0, metadata: metadata) }
         return (model, record, LossHistory(architecture: architecture, losses: record.losses, validation: record.validation))
+    }
+
+    /// The names whose values differ between two cache keys ("name=value" words), in the order
+    /// of `key`, then those only `cached` has.
+    static func differences(_ cached: String, _ key: String) -> [String] {
+        func fields(_ line: String) -> [(name: Substring, value: Substring)] {
+            line.split(separator: " ").map { word in
+                let parts = word.split(separator: "=", maxSplits: 1)
+                return (parts[0], parts.count > 1 ? parts[1] : "")
+            }
+        }
+        let old = Dictionary(fields(cached), uniquingKeysWith: { a, _ in a })
+        let new = fields(key)
+        let names = Set(new.map(\.name))
+        return new.filter { old[$0.name] != $0.value }.map { String($0.name) }
+            + fields(cached).filter { !names.contains($0.name) }.map { String($0.name) }
+    }
+
+    /// Stops before anything is trained when a checkpoint's path is taken by a folder: the
+    /// weights could not be saved there after training.
+    static func checkCheckpointPaths(_ context: LessonContext) throws {
+        for architecture in Architecture.allCases {
+            let path = context.pathInOutput("\(architecture.fileName).safetensors")
+            var isDirectory: ObjCBool = false
+            if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue {
+                throw LessonError("\(path) is a folder, so the trained weights cannot be saved there; remove it or choose another --output")
+            }
+        }
     }
 
     /// The metadata of a checkpoint; throws when the file cannot be read or is damaged (the

@@ -115,6 +115,7 @@ public enum BahdanauTranslatorLesson: Lesson {
 
     public static func run(_ options: Options, in context: LessonContext) throws {
         let settings = Settings(options, quick: context.quick)
+        try checkCheckpointPaths(context)
         let corpus = try buildCorpus(settings, context)
         let models = try trainBothTranslators(corpus, settings, context)
         let results = try translateHeldOutSentences(models, corpus, settings, context)

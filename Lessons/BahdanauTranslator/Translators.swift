@@ -1,19 +1,20 @@
 // The two translators of the lesson: an RNN encoder-decoder whose decoder sees the source only
 // through one fixed vector (Cho et al., 2014; Sutskever et al., 2014), and Bahdanau et al.'s
-// (2015) decoder that attends over every encoder state at every step.
+// (2015) decoder that attends over every encoder state at every step. Both read the source with
+// the same bidirectional GRU encoder, so attention is the only difference between them.
 //
 // B = batch, S = source steps, T = target steps, E = embedding width, H = hidden width,
-// C = context width (H for the baseline's fixed vector, 2H for the bidirectional encoder's
-// states), A = attention width, F = H + C + E readout features, V = target vocabulary.
+// C = 2H context width (the baseline's fixed vector and each attention context alike),
+// A = attention width, F = H + C + E readout features, V = target vocabulary.
 
 import Autograd
 import TensorCore
 
 /// Which of the two translators.
 enum Architecture: String, CaseIterable, Sendable {
-    /// GRU encoder → its final state c → GRU decoder fed c at every step.
+    /// Bidirectional GRU encoder → one fixed vector c = [h→_S; h←_1] → GRU decoder fed c at every step.
     case baseline
-    /// Bidirectional GRU encoder → additive attention over all its states at every step.
+    /// The same encoder → additive attention over all its states at every step.
     case attention
 
     /// The name in tables and legends.
@@ -31,8 +32,9 @@ struct TranslatorConfiguration: Equatable, Sendable {
     /// E, H, A.
     var embedding: Int, hidden: Int, attention: Int
 
-    /// C: what the decoder reads of the source at each step.
-    var contextWidth: Int { architecture == .attention ? 2 * hidden : hidden }
+    /// C = 2H: what the decoder reads of the source at each step — the fixed vector [h→_S; h←_1]
+    /// or an average of the states [h→_j; h←_j], the same width for both architectures.
+    var contextWidth: Int { 2 * hidden }
     /// F = H + C + E: the readout's input, [state; context; previous word].
     var featureWidth: Int { hidden + contextWidth + embedding }
 }
@@ -62,7 +64,7 @@ struct SourceBatch {
 struct EncodedSources {
     /// Attention: the encoder states, [B, S, 2H] (keys and values), and W₂ k + b, [B, S, A].
     let keys: Variable?, projectedKeys: Variable?
-    /// Baseline: the fixed vector c, [B, H].
+    /// Baseline: the fixed vector c = [h→_S; h←_1], [B, 2H].
     let summary: Variable?
     let lengths: [Int]
     /// s₀, [B, H].
@@ -99,23 +101,24 @@ struct DecoderStep {
 
 /// A GRU encoder-decoder, with or without attention (`configuration.architecture`).
 ///
-/// Encoder: source embeddings → GRU (bidirectional with attention). Decoder step i, from the
-/// previous word y_{i−1} and state s_{i−1}:
+/// Encoder (both architectures): source embeddings → bidirectional GRU, states
+/// h_j = [h→_j; h←_j] and the final pair c = [h→_S; h←_1] (forward after the last word,
+/// backward after the first). Decoder step i, from the previous word y_{i−1} and state s_{i−1}:
 ///
-///     c_i = c                                  baseline: the encoder's final state, every step
+///     c_i = c                                  baseline: the same fixed vector at every step
 ///     c_i = Σ_j α_ij h_j, α_i = softmax_j(vᵀ tanh(W₁ s_{i−1} + W₂ h_j))   attention
 ///     s_i = GRU([E y_{i−1}; c_i], s_{i−1})
 ///     p(y_i | y_<i, x) = softmax(W_o [s_i; c_i; E y_{i−1}] + b_o)
 ///
-/// and s₀ = tanh(W_s h_final + b_s) from the encoder's final state(s).
+/// and s₀ = tanh(W_s c + b_s). Only the line for c_i differs between the two.
 ///
-/// Parameters: `source_embedding.weight`, `target_embedding.weight`, `encoder.forward.*`
-/// (and `encoder.backward.*`), `bridge.*`, `attention.*` (attention only), `decoder.*`, `readout.*`.
+/// Parameters: `source_embedding.weight`, `target_embedding.weight`, `encoder.forward.*`,
+/// `encoder.backward.*`, `bridge.*`, `attention.*` (attention only), `decoder.*`, `readout.*`.
 final class Translator: Module {
     let configuration: TranslatorConfiguration
     let sourceEmbedding: Embedding, targetEmbedding: Embedding
     let encoder: GRUEncoder
-    /// W_s: encoder final state(s) → s₀.
+    /// W_s: the encoder's final pair c → s₀.
     let bridge: Linear
     let attention: AdditiveAttention?
     let decoder: GRUCell
@@ -128,8 +131,8 @@ final class Translator: Module {
         let withAttention = configuration.architecture == .attention
         sourceEmbedding = Embedding(count: configuration.sourceVocabulary, width: e, std: 0.1, generator: &generator)
         targetEmbedding = Embedding(count: configuration.targetVocabulary, width: e, std: 0.1, generator: &generator)
-        encoder = GRUEncoder(inputs: e, hidden: h, bidirectional: withAttention, generator: &generator)
-        bridge = Linear(inputs: withAttention ? 2 * h : h, outputs: h, generator: &generator)
+        encoder = GRUEncoder(inputs: e, hidden: h, bidirectional: true, generator: &generator)
+        bridge = Linear(inputs: 2 * h, outputs: h, generator: &generator)
         attention = withAttention
             ? AdditiveAttention(queryWidth: h, keyWidth: 2 * h, width: configuration.attention, generator: &generator) : nil
         decoder = GRUCell(inputs: e + configuration.contextWidth, hidden: h, generator: &generator)
@@ -147,7 +150,7 @@ final class Translator: Module {
     /// Reads the source sentences once.
     func encode(_ sources: SourceBatch) throws -> EncodedSources {
         let x = try sourceEmbedding(sources.ids, shape: [sources.batch, sources.steps])   // [B, S, E]
-        let (states, final) = try encoder(x, lengths: sources.lengths)                     // [B, S, C'], [B, C']
+        let (states, final) = try encoder(x, lengths: sources.lengths)                     // [B, S, 2H], [B, 2H]
         let initialState = try bridge(final).tanh()                                       // [B, H]
         guard let attention else {
             return EncodedSources(keys: nil, projectedKeys: nil, summary: final, lengths: sources.lengths,
@@ -171,7 +174,7 @@ final class Translator: Module {
             (context, weights) = try attention.attend(query: state, keys: keys, projectedKeys: projected,
                                                       keyLengths: memory.lengths)          // [B, 2H], [B, S]
         } else {
-            (context, weights) = (memory.summary!, nil)                                    // [B, H]
+            (context, weights) = (memory.summary!, nil)                                    // [B, 2H]
         }
         let input = try Variable.concatenate([word, context], axis: 1)                    // [B, E + C]
         let next = try decoder(input, state)                                               // [B, H]

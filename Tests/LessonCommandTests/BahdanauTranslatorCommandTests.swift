@@ -1,7 +1,8 @@
 // End to end: the `lesson` binary runs bahdanau-translator --quick, writes what it promises,
 // reuses its cached weights on a second run (byte-identical files), retrains on --retrain to
-// the same weights (on one thread too), retrains when the seed differs or a cached file is
-// damaged, and refuses bad options with one line and no files.
+// the same weights (with the portable GEMM, on one thread too), retrains when the seed, the GEMM
+// backend or OpenBLAS's thread count differs or a cached file is damaged, and refuses bad
+// options, and a folder where a checkpoint goes, with one line before training.
 
 import Foundation
 import Testing
@@ -35,6 +36,33 @@ struct BahdanauTranslatorCommandTests {
         let run = try first.get()
         #expect(run.status == 0, "stderr: \(run.stderr)")
         return run
+    }
+
+    /// One quick run with the portable GEMM on two threads, shared by the tests of the cache key.
+    static let portable: Result<LessonRun, any Error> = Result {
+        try LessonRunner.run(["bahdanau-translator", "--quick", "--gemm", "portable", "--threads", "2", "--output", "out"])
+    }
+
+    static func portableRun() throws -> LessonRun {
+        let run = try portable.get()
+        #expect(run.status == 0, "stderr: \(run.stderr)")
+        return run
+    }
+
+    /// The deterministic files of `folder`, by name.
+    static func snapshot(_ folder: URL) throws -> [String: Data] {
+        try Dictionary(uniqueKeysWithValues: deterministicFiles.map { ($0, try Data(contentsOf: folder.appendingPathComponent($0))) })
+    }
+
+    /// The "configuration" line in a checkpoint's metadata, read from the safetensors header
+    /// directly (8 bytes of little-endian header length, then JSON).
+    static func cacheKey(_ url: URL) throws -> String? {
+        let bytes = [UInt8](try Data(contentsOf: url))
+        guard bytes.count >= 8 else { return nil }
+        let length = bytes[0..<8].reversed().reduce(0) { $0 << 8 | Int($1) }
+        guard length <= bytes.count - 8 else { return nil }
+        let json = try JSONSerialization.jsonObject(with: Data(bytes[8..<(8 + length)])) as? [String: Any]
+        return (json?["__metadata__"] as? [String: String])?["configuration"]
     }
 
     @Test("--quick writes every file, with the promised CSV columns and every held-out translation")
@@ -82,33 +110,110 @@ struct BahdanauTranslatorCommandTests {
         #expect(run.stderr.contains("Bahdanau attention"), "the progress bar reports training")
     }
 
-    @Test("a second run reuses the cached weights and rewrites the same bytes; --retrain on one thread trains to the same weights")
+    @Test("a second run reuses the cached weights and rewrites the same bytes; --retrain trains to the same weights")
     func cacheAndRetrain() throws {
         let first = try Self.firstRun()
         let output = first.folder.appendingPathComponent("out")
-        func snapshot() throws -> [String: Data] {
-            try Dictionary(uniqueKeysWithValues: Self.deterministicFiles.map { ($0, try Data(contentsOf: output.appendingPathComponent($0))) })
-        }
-        let before = try snapshot()
+        let before = try Self.snapshot(output)
 
         let cached = try LessonRunner.run(["bahdanau-translator", "--quick", "--output", "out"], in: first.folder)
         #expect(cached.status == 0, "stderr: \(cached.stderr)")
         #expect(cached.stdout.contains("reusing the weights in baseline.safetensors"))
         #expect(cached.stdout.contains("reusing the weights in bahdanau.safetensors"))
         #expect(!cached.stderr.contains("step 1/"), "nothing should train: \(cached.stderr)")
-        let after = try snapshot()
+        let after = try Self.snapshot(output)
         for name in Self.deterministicFiles { #expect(before[name] == after[name], "\(name) changed on the cached run") }
 
-        // One thread instead of the default: the replicas run one after the other, same bytes.
-        let retrained = try LessonRunner.run(["bahdanau-translator", "--quick", "--retrain", "--threads", "1", "--output", "out"],
-                                             in: first.folder)
+        let retrained = try LessonRunner.run(["bahdanau-translator", "--quick", "--retrain", "--output", "out"], in: first.folder)
         #expect(retrained.status == 0, "stderr: \(retrained.stderr)")
         #expect(!retrained.stdout.contains("reusing the weights"))
         #expect(retrained.stderr.contains("Bahdanau attention: step 1/"))
-        let again = try snapshot()
+        let again = try Self.snapshot(output)
+        for name in Self.deterministicFiles { #expect(before[name] == again[name], "\(name) differs after retraining with the same seed") }
+    }
+
+    /// The portable GEMM adds up every product in an order that does not depend on the thread
+    /// count (a BLAS library's may), so its weights are the same on one thread as on two, and its
+    /// cache key leaves the thread count out.
+    @Test("with the portable GEMM, one thread trains to the same bytes as two, and reuses their weights")
+    func portableGEMMIsThreadIndependent() throws {
+        let first = try Self.portableRun()
+        let output = first.folder.appendingPathComponent("out")
+        let before = try Self.snapshot(output)
+        let key = try #require(try Self.cacheKey(output.appendingPathComponent("baseline.safetensors")))
+        #expect(key.hasSuffix(" gemm=portable"), "\(key)")
+
+        let cached = try LessonRunner.run(["bahdanau-translator", "--quick", "--gemm", "portable", "--threads", "1", "--output", "out"],
+                                          in: first.folder)
+        #expect(cached.status == 0, "stderr: \(cached.stderr)")
+        #expect(cached.stdout.contains("reusing the weights in baseline.safetensors"))
+        #expect(cached.stdout.contains("reusing the weights in bahdanau.safetensors"))
+
+        // One thread: the replicas run one after the other and every GEMM on one thread; same bytes.
+        let retrained = try LessonRunner.run(["bahdanau-translator", "--quick", "--gemm", "portable", "--threads", "1", "--retrain",
+                                              "--output", "out"], in: first.folder)
+        #expect(retrained.status == 0, "stderr: \(retrained.stderr)")
+        #expect(retrained.stderr.contains("Bahdanau attention: step 1/"))
+        let again = try Self.snapshot(output)
         for name in Self.deterministicFiles {
-            #expect(before[name] == again[name], "\(name) differs after retraining with the same seed on one thread")
+            #expect(before[name] == again[name], "\(name) differs after retraining with the portable GEMM on one thread")
         }
+    }
+
+    /// Weights trained with the portable GEMM are not OpenBLAS's weights, and OpenBLAS's on two
+    /// threads are not its weights on one: each such change trains again, and says why.
+    @Test("weights trained with another GEMM backend, or with OpenBLAS on another thread count, are trained again")
+    func cacheKeyNamesTheGEMMBackend() throws {
+        let portable = try Self.portableRun()
+        guard GEMMBackend.openBLAS.isAvailable else {
+            print("cacheKeyNamesTheGEMMBackend: OpenBLAS is not installed; only the portable half ran (see portableGEMMIsThreadIndependent)")
+            return
+        }
+        let folder = portable.folder.appendingPathComponent("gemm")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        for name in ["baseline.safetensors", "bahdanau.safetensors"] {
+            try FileManager.default.copyItem(at: portable.folder.appendingPathComponent("out").appendingPathComponent(name),
+                                             to: folder.appendingPathComponent(name))
+        }
+        func run(threads: Int) throws -> LessonRun {
+            let run = try LessonRunner.run(["bahdanau-translator", "--quick", "--gemm", "openblas", "--threads", "\(threads)",
+                                            "--output", "gemm"], in: portable.folder)
+            #expect(run.status == 0, "stderr: \(run.stderr)")
+            return run
+        }
+        /// Standard output as one line: the lesson wraps its sentences.
+        func text(_ run: LessonRun) -> String { run.stdout.replacingOccurrences(of: "\n", with: " ") }
+
+        let blas = try run(threads: 2)
+        #expect(!blas.stdout.contains("reusing the weights"), "weights of the portable GEMM were reused for OpenBLAS")
+        #expect(text(blas).contains("bahdanau.safetensors holds weights trained with other settings (different gemm, threads)"),
+                "\(blas.stdout)")
+        #expect(blas.stderr.contains("RNN encoder-decoder: step 1/") && blas.stderr.contains("Bahdanau attention: step 1/"))
+        let key = try #require(try Self.cacheKey(folder.appendingPathComponent("bahdanau.safetensors")))
+        #expect(key.hasSuffix(" gemm=openblas threads=2"), "\(key)")
+
+        let oneThread = try run(threads: 1)
+        #expect(!oneThread.stdout.contains("reusing the weights"))
+        #expect(text(oneThread).contains("baseline.safetensors holds weights trained with other settings (different threads)"),
+                "\(oneThread.stdout)")
+
+        let again = try run(threads: 1)
+        #expect(again.stdout.contains("reusing the weights in baseline.safetensors"))
+        #expect(again.stdout.contains("reusing the weights in bahdanau.safetensors"))
+    }
+
+    /// A folder where a checkpoint would be saved is found before the minutes of training, not after.
+    @Test("a folder in the place of a checkpoint stops the run before training, with one line")
+    func checkpointPathIsAFolder() throws {
+        let folder = try LessonRunner.makeFolder()
+        try FileManager.default.createDirectory(at: folder.appendingPathComponent("out/bahdanau.safetensors"),
+                                                withIntermediateDirectories: true)
+        let run = try LessonRunner.run(["bahdanau-translator", "--quick", "--output", "out"], in: folder)
+        #expect(run.status != 0)
+        #expect(run.stderr.split(separator: "\n").count == 1, "\(run.stderr)")
+        #expect(run.stderr.contains("out/bahdanau.safetensors is a folder"), "\(run.stderr)")
+        #expect(!run.stderr.contains("step 1/"), "nothing should train: \(run.stderr)")
+        #expect(LessonRunner.files(in: folder).isEmpty, "\(LessonRunner.files(in: folder))")
     }
 
     @Test("another seed or a damaged cache file trains again, and says why")
@@ -127,7 +232,8 @@ struct BahdanauTranslatorCommandTests {
         let run = try LessonRunner.run(["bahdanau-translator", "--quick", "--seed", "43", "--output", "damaged"], in: first.folder)
         #expect(run.status == 0, "stderr: \(run.stderr)")
         #expect(!run.stdout.contains("reusing the weights"))
-        #expect(run.stdout.contains("baseline.safetensors holds weights trained with other settings"), "\(run.stdout)")
+        #expect(run.stdout.replacingOccurrences(of: "\n", with: " ")
+                    .contains("baseline.safetensors holds weights trained with other settings (different seed, corpus)"), "\(run.stdout)")
         #expect(run.stdout.contains("cannot use bahdanau.safetensors"), "\(run.stdout)")
         #expect(run.stderr.contains("RNN encoder-decoder: step 1/") && run.stderr.contains("Bahdanau attention: step 1/"))
         #expect(try Data(contentsOf: damaged).count > bytes.count / 2, "the damaged file is replaced")

@@ -60,14 +60,27 @@ private enum Fixture {
         if architecture == .attention {
             #expect(memory.keys?.shape == [2, 5, 2 * h] && memory.projectedKeys?.shape == [2, 5, 12] && memory.summary == nil)
         } else {
-            #expect(memory.summary?.shape == [2, h] && memory.keys == nil)
+            #expect(memory.summary?.shape == [2, 2 * h] && memory.keys == nil)
         }
         let step = try model.step(previous: [Vocabulary.start, Vocabulary.start], state: memory.initialState, memory: memory)
         #expect(step.state.shape == [2, h])
         #expect(step.features.shape == [2, model.configuration.featureWidth])
-        #expect(model.configuration.featureWidth == h + (architecture == .attention ? 2 * h : h) + 8)
+        #expect(model.configuration.featureWidth == h + 2 * h + 8)
         #expect(try model.logits(step.features).shape == [2, v])
         #expect(step.attention?.shape == (architecture == .attention ? [2, 5] : nil))
+    }
+
+    /// A fair comparison: both have the same bidirectional encoder, bridge, decoder and readout,
+    /// parameter for parameter; the attention model only adds the attention's own weights.
+    @Test func modelsDifferOnlyInTheAttention() {
+        func shapes(_ architecture: Architecture) -> [String: [Int]] {
+            Dictionary(uniqueKeysWithValues: Fixture.model(architecture).namedParameters.map { ($0.name, $0.variable.shape) })
+        }
+        let baseline = shapes(.baseline), attention = shapes(.attention)
+        #expect(baseline["encoder.backward.weight_hh"] == [3 * 16, 16])
+        #expect(baseline["bridge.weight"] == [16, 2 * 16])
+        #expect(baseline == attention.filter { !$0.key.hasPrefix("attention.") })
+        #expect(attention.keys.contains { $0.hasPrefix("attention.") })
     }
 
     /// Teacher forcing shifts the target by one: START y₁ … y_n in, y₁ … y_n END out, PAD after.
