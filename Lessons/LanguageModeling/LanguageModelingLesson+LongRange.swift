@@ -71,12 +71,19 @@ extension LanguageModelingLesson {
         let lines = picks.map { k in
             "\(k) fillers: CLM \(format(result.p("clm", k) ?? .nan, 2)), MLM \(format(result.p("mlm", k) ?? .nan, 2)), trigram \(format(result.p("trigram", k) ?? .nan, 2))"
         }
+        let longest = settings.fillerCounts.last ?? 0
+        let verdicts = [("CLM", "clm"), ("MLM", "mlm")].map { title, model -> String in
+            let p = result.p(model, longest) ?? 0
+            return p > 0.5
+                ? "the \(title) still gives the right sound \(format(p, 2)) at \(longest) fillers: attention reaches any earlier position in one step"
+                : "the \(title) gives it only \(format(p, 2)) at \(longest) fillers: in this many tokens it has not learned to look back from the sound to the animal"
+        }
         context.say("""
             \(lines.joined(separator: "; ")) (chance: \(format(chance, 2))). The trigram model sees \
             only "amiss by": the animal is at least five words further back even with no fillers, \
             so it can only spread its probability over the sounds in proportion to how often each \
-            was heard. Attention reaches any earlier position in one step, so the transformers keep \
-            the right sound however many words intervene\(heldOutEverywhere ? "" : " (a few of the longer sentences also occur in training)").
+            was heard. Of the transformers, \(verdicts.joined(separator: "; ")).\
+            \(heldOutEverywhere ? "" : " (A few of the longer test sentences also occur in training.)")
             """)
         return result
     }

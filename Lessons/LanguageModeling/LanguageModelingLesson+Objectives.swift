@@ -12,7 +12,9 @@ extension LanguageModelingLesson {
             words and predicts them from both sides. A sequence-to-sequence model reads one sequence \
             with an encoder and writes another with a decoder that looks back at the encoder through \
             cross-attention. The difference is which positions may attend to which, and which \
-            positions carry a loss.
+            positions carry a loss. (Every matrix product of this lesson runs on the project's \
+            portable GEMM, whatever --gemm says, so that the same seed trains the same weights on \
+            any number of threads.)
             """)
         var table = Table(title: "The three objectives",
                           columns: ["objective", "attention mask", "what is predicted", "positions with loss", "example models"])

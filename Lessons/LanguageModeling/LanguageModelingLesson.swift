@@ -41,7 +41,7 @@ public enum LanguageModelingLesson: Lesson {
         @Option(help: ArgumentHelp("Continue PROMPT with the CLM (greedy and sampled) and write generate.csv.", valueName: "prompt"))
         var generate: String?
 
-        @Option(help: ArgumentHelp("Training steps per model (default: 700; 60 with --quick).", valueName: "n"))
+        @Option(help: ArgumentHelp("Training steps per model (default: 500; 60 with --quick).", valueName: "n"))
         var steps: Int?
 
         @Option(name: .customLong("d-model"), help: ArgumentHelp("Model width d (default: 64; 32 with --quick).", valueName: "d"))
@@ -79,7 +79,7 @@ public enum LanguageModelingLesson: Lesson {
         let retrain: Bool, quick: Bool
 
         init(_ options: Options, quick: Bool) {
-            steps = options.steps ?? (quick ? 60 : 700)
+            steps = options.steps ?? (quick ? 60 : 500)
             batchSize = quick ? 16 : 32
             trainStories = max(1000, steps * batchSize)
             validationStories = quick ? 64 : 256
@@ -117,6 +117,12 @@ public enum LanguageModelingLesson: Lesson {
         guard settings.width % settings.heads == 0 else {
             throw LessonError("--heads \(settings.heads) does not divide --d-model \(settings.width); choose heads that divide the width")
         }
+        if let fill = options.fill {
+            let masks = WordVocabulary.tokenize(fill).filter { $0 == "[MASK]" }.count
+            guard masks == 1 else {
+                throw LessonError("--fill needs exactly one [MASK] in its text, found \(masks)")
+            }
+        }
         // Words of --score, --fill and --generate must be known before anything is written.
         let vocabulary = corpus(settings, seed: 0).vocabulary
         for text in [options.score, options.fill, options.generate].compactMap({ $0 }) {
@@ -132,12 +138,6 @@ public enum LanguageModelingLesson: Lesson {
         if let generate = options.generate, WordVocabulary.tokenize(generate).contains("[MASK]") {
             throw LessonError("--generate takes a prompt without [MASK]")
         }
-        if let fill = options.fill {
-            let masks = WordVocabulary.tokenize(fill).filter { $0 == "[MASK]" }.count
-            guard masks == 1 else {
-                throw LessonError("--fill needs exactly one [MASK] in its text, found \(masks)")
-            }
-        }
         // The attention of a batch: B·H·N² floats for P, a few times over, and the activations.
         let bytes = 16 * settings.batchSize * (settings.heads * settings.context * settings.context + 16 * settings.context * settings.width)
         try SystemInfo.requireMemory(bytes: bytes, for: "training with --d-model \(settings.width)")
@@ -150,6 +150,17 @@ public enum LanguageModelingLesson: Lesson {
     }
 
     public static func run(_ options: Options, in context: LessonContext) throws {
+        // NOTE: OpenBLAS may split a product's sums differently on another number of threads, and
+        // training amplifies the last-bit differences; the portable GEMM sums in the same order on
+        // any number of threads, so the same seed trains the same weights everywhere. Set for the
+        // process (not per task), because kernels call GEMM from worker threads too.
+        let previous = GEMM.defaultBackend
+        GEMM.defaultBackend = .portable
+        defer { GEMM.defaultBackend = previous }
+        try runLesson(options, in: context)
+    }
+
+    static func runLesson(_ options: Options, in context: LessonContext) throws {
         let settings = Settings(options, quick: context.quick)
         var corpusGenerator = context.generator(for: "corpus")
         let corpus = corpus(settings, seed: corpusGenerator.next())
