@@ -16,9 +16,10 @@ extension LanguageModelingLesson {
             decoder layers). Each trains for \(settings.steps) steps of the same \(settings.batchSize) \
             stories in the same order, so all three see the same tokens: Adam (peak learning rate \
             \(scientific(settings.learningRate)), warm-up, cosine decay), gradients clipped to norm \
-            \(format(settings.clipNorm, 0)). The CLM reads [BOS] story [EOS] and predicts every next token; \
-            the MLM reads it with 15% of the words chosen (80% → [MASK], 10% → a random word, 10% \
-            kept) and predicts only those; the seq2seq model reads the first sentence and writes the next.
+            \(format(settings.clipNorm, 0)). The CLM reads each sentence as [BOS] sentence [EOS] and \
+            predicts every next token; the MLM reads the same sequences with 15% of the words chosen \
+            (80% → [MASK], 10% → a random word, 10% kept) and predicts only those; the seq2seq model \
+            reads the first sentence of a story and writes the next.
             """)
         let models = try makeModels(corpus, settings, context)
         let batches = trainingBatches(corpus, settings, context)

@@ -43,7 +43,7 @@ struct PaddedBatch {
     var ids: [Int], targets: [Int], shape: [Int], lengths: [Int]
     /// The decoder's side, for seq2seq only.
     var decoderIds: [Int] = [], decoderShape: [Int] = []
-    /// Real (non-padding) input tokens: what "tokens seen" counts.
+    /// The words of the batch's stories: what "tokens seen" counts.
     var tokens: Int
 
     /// Rows of ids padded to the longest, row-major.
@@ -54,27 +54,34 @@ struct PaddedBatch {
 }
 
 extension LanguageModelingLesson {
-    /// [BOS] first next [EOS]: the sequence the CLM and the MLM read.
-    static func sequence(_ story: Story, _ vocabulary: WordVocabulary) throws -> [Int] {
-        [WordVocabulary.bos] + (try vocabulary.encode(story.tokens)) + [WordVocabulary.eos]
+    /// [BOS] sentence [EOS] for each sentence of each story: the sequences the CLM and the MLM
+    /// read. Each sentence is its own sequence, so a blank is filled from its own sentence (the
+    /// second sentence of an alarm story names the animal again, a shortcut the test sentences
+    /// do not have).
+    static func sentenceSequences(_ stories: [Story], _ vocabulary: WordVocabulary) throws -> [[Int]] {
+        try stories.flatMap { story in
+            try [story.first, story.next].map { [WordVocabulary.bos] + (try vocabulary.encode($0)) + [WordVocabulary.eos] }
+        }
     }
 
-    /// CLM: inputs are the sequence without its last token, targets without its first.
+    /// The words of the stories: what "tokens seen" counts, the same for all three objectives.
+    static func wordCount(_ stories: [Story]) -> Int { stories.reduce(0) { $0 + $1.first.count + $1.next.count } }
+
+    /// CLM: inputs are each sequence without its last token, targets without its first.
     static func clmBatch(_ stories: [Story], _ vocabulary: WordVocabulary) throws -> PaddedBatch {
-        let sequences = try stories.map { try sequence($0, vocabulary) }
+        let sequences = try sentenceSequences(stories, vocabulary)
         let inputs = PaddedBatch.pad(sequences.map { Array($0.dropLast()) })
         let targets = PaddedBatch.pad(sequences.map { Array($0.dropFirst()) })
         return PaddedBatch(ids: inputs.ids, targets: targets.ids, shape: inputs.shape, lengths: inputs.lengths,
-                           tokens: sequences.reduce(0) { $0 + $1.count })
+                           tokens: wordCount(stories))
     }
 
-    /// MLM: the whole sequence, 15% of its words chosen by BERT's rule.
+    /// MLM: the whole sequences, 15% of their words chosen by BERT's rule.
     static func mlmBatch(_ stories: [Story], _ vocabulary: WordVocabulary, generator: inout SeededGenerator) throws -> PaddedBatch {
-        let sequences = try stories.map { try sequence($0, vocabulary) }
-        let padded = PaddedBatch.pad(sequences)
+        let padded = PaddedBatch.pad(try sentenceSequences(stories, vocabulary))
         let (inputs, targets) = maskForMLM(padded.ids, vocabulary: vocabulary, generator: &generator)
         return PaddedBatch(ids: inputs, targets: targets, shape: padded.shape, lengths: padded.lengths,
-                           tokens: sequences.reduce(0) { $0 + $1.count })
+                           tokens: wordCount(stories))
     }
 
     /// Seq2seq: the encoder reads `first [EOS]`; the decoder reads `[BOS] next` and predicts `next [EOS]`.
@@ -86,7 +93,7 @@ extension LanguageModelingLesson {
         let targets = PaddedBatch.pad(nexts.map { $0 + [WordVocabulary.eos] })
         return PaddedBatch(ids: source.ids, targets: targets.ids, shape: source.shape, lengths: source.lengths,
                            decoderIds: decoder.ids, decoderShape: decoder.shape,
-                           tokens: sources.reduce(0) { $0 + $1.count } + nexts.reduce(0) { $0 + $1.count + 1 })
+                           tokens: wordCount(stories))
     }
 
     /// The mean loss per target of `objective` on one batch (forward only when not recording).
