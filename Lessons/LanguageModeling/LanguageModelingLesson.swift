@@ -81,7 +81,8 @@ public enum LanguageModelingLesson: Lesson {
         init(_ options: Options, quick: Bool) {
             steps = options.steps ?? (quick ? 60 : 400)
             batchSize = quick ? 16 : 32
-            trainStories = max(1000, steps * batchSize)
+            // One pass over fresh stories, up to 200,000 (then the batches start another epoch).
+            trainStories = min(200_000, max(1000, steps * batchSize))
             validationStories = quick ? 64 : 256
             testStories = quick ? 64 : 400
             maxFillers = 20
@@ -124,7 +125,8 @@ public enum LanguageModelingLesson: Lesson {
             }
         }
         // Words of --score, --fill and --generate must be known before anything is written.
-        let vocabulary = corpus(settings, seed: 0).vocabulary
+        // Every corpus knows exactly the grammar's words, whatever the seed.
+        let vocabulary = WordVocabulary(building: [], extraWords: StoryWorld.allWords)
         for text in [options.score, options.fill, options.generate].compactMap({ $0 }) {
             let tokens = WordVocabulary.tokenize(text)
             guard !tokens.isEmpty else { throw LessonError("the text \"\(text)\" has no words") }
@@ -143,7 +145,7 @@ public enum LanguageModelingLesson: Lesson {
         try SystemInfo.requireMemory(bytes: bytes, for: "training with --d-model \(settings.width)")
     }
 
-    /// The corpus of a run (its vocabulary does not depend on the seed: the grammar's words).
+    /// The corpus of a run.
     static func corpus(_ settings: Settings, seed: UInt64) -> StoryCorpus {
         StoryCorpus.generate(seed: seed, trainCount: settings.trainStories, validationCount: settings.validationStories,
                              testCount: settings.testStories, maxFillers: settings.maxFillers)

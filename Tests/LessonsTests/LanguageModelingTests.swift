@@ -139,6 +139,8 @@ import TensorCore
                          "The cat told them something was amiss by meowing urgently."] {
             _ = try corpus.vocabulary.encode(WordVocabulary.tokenize(sentence))
         }
+        // The vocabulary is the grammar's words whatever was drawn (the options are checked against them).
+        #expect(Set(corpus.vocabulary.tokens) == Set(WordVocabulary.specialTokens + StoryWorld.allWords))
         var generator = SeededGenerator(seed: 1)
         for count in 0...20 {
             let fillers = StoryWorld.fillerWords(count, generator: &generator)
