@@ -49,7 +49,8 @@ let package = Package(
             ],
             path: "Lessons",
             exclude: ["README.md", "PositionalEncoding/README.md", "FlashVsStandard/README.md",
-                      "Hardware/README.md", "Hardware/numpy_check.py", "BahdanauTranslator/README.md"],
+                      "Hardware/README.md", "Hardware/numpy_check.py", "BahdanauTranslator/README.md",
+                      "LanguageModeling/README.md"],
             swiftSettings: kernelFlags),
 
         // MARK: - Executables

@@ -30,13 +30,13 @@ extension Lesson {
 public nonisolated(unsafe) let lessons: [any Lesson.Type] = [
     PositionalEncodingLesson.self,
     FlashVsStandardLesson.self,
+    LanguageModelingLesson.self,
     BahdanauTranslatorLesson.self,
     HardwareLesson.self,
 ]
 
 /// Lessons of the course (the "planned" rows of the README's table) not written yet, with what they will teach.
 public let plannedLessons: [(name: String, summary: String)] = [
-    ("language-modeling", "causal vs masked vs sequence-to-sequence objectives"),
     ("multi-head-attention", "Q/K/V, scaled dot-product, heads, a toy model that resolves \"it\""),
     ("private-docs", "tokenization vs embeddings, vector similarity, retrieval over private documents"),
 ]

@@ -1,0 +1,75 @@
+// Train a model once, keep its weights beside the output, and reuse them while nothing that
+// shaped them has changed: the lessons that train a model (translators, language models) share
+// this rule.
+
+import Autograd
+import Foundation
+import TensorCore
+
+/// The weights in `file` (in the output folder) when that file was written for exactly
+/// `configuration` (a line naming everything the weights depend on: sizes, steps, corpus, seed);
+/// otherwise `train()` runs and its weights are saved there, with `configuration` and the
+/// metadata `train` returns (loss curves, token counts) in the file's metadata.
+///
+/// Why the cache is not used is said in one line: other settings, a damaged file, `--retrain`.
+///
+/// - Returns: the metadata (from the file, or from `train`) and whether this run trained.
+func trainOrReuseWeights(
+    _ model: some Module, file: String, title: String, configuration: String, retrain: Bool,
+    context: LessonContext, train: () throws -> [String: String]
+) throws -> (metadata: [String: String], trained: Bool) {
+    let path = context.pathInOutput(file)
+    if retrain {
+        if FileManager.default.fileExists(atPath: path) { context.say("\(title): --retrain given; training again.") }
+    } else if FileManager.default.fileExists(atPath: path) {
+        do {
+            guard let data = FileManager.default.contents(atPath: path) else { throw LessonError("it cannot be read") }
+            let metadata = try Safetensors.decode([UInt8](data), path: path).metadata
+            if metadata["configuration"] == configuration {
+                try model.loadCheckpoint(from: path)
+                context.say("\(title): reusing the weights in \(file), trained earlier with the same settings and seed (--retrain trains again).")
+                return (metadata, false)
+            }
+            context.say("\(title): \(file) holds weights trained with other settings or another seed; training again.")
+        } catch {
+            context.say("\(title): cannot use \(file) (\(error)); training again.")
+        }
+    }
+    fflush(nil)   // the progress bar writes to standard error: print what came before first
+    var metadata = try train()
+    metadata["configuration"] = configuration
+    try context.writeFile(file) { try model.saveCheckpoint(to: $0, metadata: metadata) }
+    return (metadata, true)
+}
+
+/// A 64-bit FNV-1a hash of some text, in hex: a short fingerprint of a corpus for a
+/// configuration line.
+func fingerprint(_ lines: [String]) -> String {
+    var hash: UInt64 = 0xCBF2_9CE4_8422_2325
+    for line in lines {
+        for byte in line.utf8 { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01B3 }
+        hash = (hash ^ 10) &* 0x100_0000_01B3
+    }
+    return String(hash, radix: 16)
+}
+
+extension TrainingHistory {
+    /// The loss curves as checkpoint metadata: "losses" = "l1,l2,…", "validation" = "step:loss,…".
+    var metadata: [String: String] {
+        ["losses": losses.map { "\($0)" }.joined(separator: ","),
+         "validation": validation.map { "\($0.step):\($0.loss)" }.joined(separator: ",")]
+    }
+
+    /// The curves back from `metadata`; nil when they are missing.
+    init?(metadata: [String: String]) {
+        guard let losses = metadata["losses"]?.split(separator: ",").compactMap({ Float($0) }), !losses.isEmpty,
+              let validation = metadata["validation"]?.split(separator: ",").compactMap({ entry -> (step: Int, loss: Float)? in
+                  let parts = entry.split(separator: ":")
+                  guard parts.count == 2, let step = Int(parts[0]), let loss = Float(parts[1]) else { return nil }
+                  return (step, loss)
+              }) else { return nil }
+        self.init()
+        self.losses = losses
+        self.validation = validation
+    }
+}
