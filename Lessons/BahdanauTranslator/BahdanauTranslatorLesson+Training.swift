@@ -1,6 +1,7 @@
 // Step 2: training both translators (or loading the weights a previous run cached), the loss
 // curves, and where the time went.
 
+import ArgumentParser
 import Autograd
 import Figures
 import Foundation
@@ -148,7 +149,8 @@ extension BahdanauTranslatorLesson {
             let path = context.pathInOutput("\(architecture.fileName).safetensors")
             var isDirectory: ObjCBool = false
             if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue {
-                throw LessonError("\(path) is a folder, so the trained weights cannot be saved there; remove it or choose another --output")
+                // Refused before anything is written, like a bad option: exit 64.
+                throw ValidationError("\(path) is a folder, so the trained weights cannot be saved there; remove it or choose another --output")
             }
         }
     }
