@@ -63,11 +63,7 @@ public final class CausalLanguageModel: Module {
         let c = configuration
         embed = Embedding(count: c.vocabulary, width: c.width, generator: &generator)
         positions = try SinusoidalPositionalEncoding(maxPositions: c.context, width: c.width)
-        layers = (0..<c.layers).map { _ in
-            let layer = TransformerEncoderLayer(width: c.width, heads: c.heads, hidden: c.hidden, generator: &generator)
-            layer.attention.kernel = c.kernel
-            return layer
-        }
+        layers = c.encoderLayers(generator: &generator)
         norm = LayerNorm(width: c.width)
         head = Linear(inputs: c.width, outputs: c.vocabulary, generator: &generator)
     }
@@ -126,5 +122,18 @@ extension CausalLanguageModel {
         clipGradientNorm(parameters, maxNorm: maxGradientNorm)
         optimizer.step()
         return loss.value.item
+    }
+}
+
+extension CausalLanguageModel.Configuration {
+    /// L transformer encoder layers of this width, heads and feed-forward size, on this
+    /// configuration's attention kernel: the stack every model here builds on (the mask is
+    /// what makes it causal, bidirectional or an encoder-decoder's encoder).
+    func encoderLayers(generator: inout SeededGenerator) -> [TransformerEncoderLayer] {
+        (0..<layers).map { _ in
+            let layer = TransformerEncoderLayer(width: width, heads: heads, hidden: hidden, generator: &generator)
+            layer.attention.kernel = kernel
+            return layer
+        }
     }
 }

@@ -36,11 +36,7 @@ public final class TransformerEncoderModel: Module {
         let c = configuration
         embed = Embedding(count: c.vocabulary, width: c.width, generator: &generator)
         positions = try SinusoidalPositionalEncoding(maxPositions: c.context, width: c.width)
-        layers = (0..<c.layers).map { _ in
-            let layer = TransformerEncoderLayer(width: c.width, heads: c.heads, hidden: c.hidden, generator: &generator)
-            layer.attention.kernel = c.kernel
-            return layer
-        }
+        layers = c.encoderLayers(generator: &generator)
         norm = LayerNorm(width: c.width)
         head = Linear(inputs: c.width, outputs: c.vocabulary, generator: &generator)
     }
@@ -97,11 +93,7 @@ public final class TransformerEncoderDecoder: Module {
         let c = configuration
         embed = Embedding(count: c.vocabulary, width: c.width, generator: &generator)
         positions = try SinusoidalPositionalEncoding(maxPositions: c.context, width: c.width)
-        encoder = (0..<c.layers).map { _ in
-            let layer = TransformerEncoderLayer(width: c.width, heads: c.heads, hidden: c.hidden, generator: &generator)
-            layer.attention.kernel = c.kernel
-            return layer
-        }
+        encoder = c.encoderLayers(generator: &generator)
         encoderNorm = LayerNorm(width: c.width)
         decoder = (0..<c.layers).map { _ in
             let layer = TransformerDecoderLayer(width: c.width, heads: c.heads, hidden: c.hidden, generator: &generator)
