@@ -191,25 +191,4 @@ extension LanguageModelingLesson {
             products, so the utilisation is far below a large model's.
             """)
     }
-
-    /// The fastest SGEMM on this machine, in FLOP/s on 512 × 512 matrices (best of five runs of
-    /// every available backend), and its name: the yardstick for model-FLOPs utilisation.
-    static func measureSGEMM() -> (rate: Double, backend: GEMMBackend) {
-        var generator = SeededGenerator(seed: 1)
-        let a = Tensor.randomNormal([512, 512], using: &generator)
-        var best = (rate: 0.0, backend: GEMMBackend.portable)
-        for backend in GEMM.availableBackends {
-            GEMM.$override.withValue(backend) {
-                for _ in 0..<5 {
-                    let start = ContinuousClock.now
-                    _ = try? a.matmul(a)
-                    let elapsed = ContinuousClock.now - start
-                    let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
-                    let rate = 2 * 512 * 512 * 512 / max(seconds, 1e-9)
-                    if rate > best.rate { best = (rate, backend) }
-                }
-            }
-        }
-        return best
-    }
 }

@@ -196,7 +196,7 @@ extension MultiHeadAttentionLesson {
             context.say("All three models came from the cache, so nothing was timed in this run.")
             return
         }
-        let (peak, backend) = LanguageModelingLesson.measureSGEMM()
+        let (peak, backend) = measureSGEMM()
         var table = Table(title: "Training time (\(SystemInfo.buildConfiguration) build, \(Parallel.threadCount) threads; "
                               + "MFU against this machine's fastest SGEMM, \(backend.rawValue) at \(format(peak / 1e9, 1)) GFLOP/s)",
                           columns: ["model", "parameters", "seconds", "tokens/s", "model GFLOP/s", "MFU"])

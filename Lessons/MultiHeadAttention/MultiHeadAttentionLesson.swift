@@ -187,7 +187,7 @@ public enum MultiHeadAttentionLesson: Lesson {
             return try answerSentence(try sentenceTokens(text), corpus, settings, context)
         }
         let untrained = try drawArchitecture(corpus, settings, context)
-        try oneHeadStepByStep(corpus, settings, context)
+        try oneHeadStepByStep(untrained, context)
         try whyScale(context)
         try throughTheHeads(untrained, settings, context)
         let models = try trainReferentModels(corpus, settings, context)
