@@ -65,14 +65,28 @@ extension MultiHeadAttentionLesson {
                                 .init(name: "sweet: it → milk", values: rows.map(\.milkS), color: Color.series(1)),
                             ], yRange: 0...1, legend: .outside)
         try context.save(bars, as: "it_attention", data: .table(itData))
-        let switcher = rows.max { ($0.catH - $0.milkH) - ($0.catS - $0.milkS) < ($1.catH - $1.milkH) - ($1.catS - $1.milkS) }!
-        context.say("""
-            The model was never shown "cat" and "milk" together. Still, in layer \(switcher.layer) head \
-            \(switcher.head), "it" puts \(format(switcher.catH, 2)) of its attention on "cat" and \
-            \(format(switcher.milkH, 2)) on "milk" when the cat is hungry, and \(format(switcher.catS, 2)) \
-            on "cat" and \(format(switcher.milkS, 2)) on "milk" when the milk is sweet: the head switches \
-            with the adjective, which is the lecture's claim made visible. The bar chart shows every head.
-            """)
+        // The head that follows the cat most with "hungry", the one that follows the milk most with
+        // "sweet", and the heads whose attention moves from the cat to the milk as the adjective changes.
+        let catHead = rows.max { $0.catH - $0.catS < $1.catH - $1.catS }!
+        let milkHead = rows.max { $0.milkS - $0.milkH < $1.milkS - $1.milkH }!
+        let movers = rows.filter { $0.catH > $0.milkH + 0.1 && $0.milkS > $0.catS + 0.1 }
+        var text = """
+            The model never read "cat" and "milk" together, yet where "it" looks depends on the \
+            adjective. Layer \(catHead.layer) head \(catHead.head) puts \(format(catHead.catH, 2)) of the \
+            attention of "it" on "cat" when the cat is hungry and \(format(catHead.catS, 2)) when the milk \
+            is sweet; layer \(milkHead.layer) head \(milkHead.head) puts \(format(milkHead.milkS, 2)) on "milk" \
+            when the milk is sweet and \(format(milkHead.milkH, 2)) when the cat is hungry.
+            """
+        if let mover = movers.max(by: { ($0.catH - $0.milkH) + ($0.milkS - $0.catS) < ($1.catH - $1.milkH) + ($1.milkS - $1.catS) }) {
+            text += """
+                 In layer \(mover.layer) head \(mover.head) the same head moves: from "cat" (\(format(mover.catH, 2)), \
+                against \(format(mover.milkH, 2)) on "milk") with "hungry" to "milk" (\(format(mover.milkS, 2)), \
+                against \(format(mover.catS, 2)) on "cat") with "sweet".
+                """
+        } else {
+            text += " No single head moves from one noun to the other: the heads split the work, one following the animal and another the thing, and the output reads whichever of them fired."
+        }
+        context.say(text + " it_attention.png shows every head; heads.csv holds the same numbers.")
         for (name, tokens, m) in [("hungry", hungry, maps.hungry), ("sweet", sweet, maps.sweet)] {
             try saveAttentionGallery(m, tokens: tokens, name: "gallery_\(name)",
                                      title: "Trained model: \"… because it was \(name)\", every head of every layer", context)
