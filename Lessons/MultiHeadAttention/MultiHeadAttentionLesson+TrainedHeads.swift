@@ -196,13 +196,23 @@ extension MultiHeadAttentionLesson {
                           xLabel: "key (attended to)", yLabel: "model: query word", xTicks: .labels(tokens), yTicks: .labels(labels),
                           range: 0...1, colorbarLabel: "attention weight", showValues: true)
         try context.save(map, as: "boy_ball", data: .tensor(try Tensor(shape: [labels.count, n], scalars: values)))
+        // Rows 0-2 are the untrained model's, rows 3-5 the trained model's.
+        func top(_ row: Int) -> (word: String, weight: Float) {
+            let weights = values[(row * n)..<((row + 1) * n)]
+            let j = weights.indices.max { weights[$0] < weights[$1] }! - row * n
+            return (tokens[j], weights[row * n + j])
+        }
+        let untrainedPeak = (0..<3).map { top($0).weight }.max()!
+        let trainedTops = (3..<6).map { row in "\"\(tokens[queries[row - 3]])\" → \"\(top(row).word)\" (\(format(Double(top(row).weight), 2)))" }
         context.say("""
-            While processing a word, attention lets the model focus on the words related to it: \
-            "ball" to "blue" and "holding", not "blue" to "boy". Untrained, the rows are nearly \
-            uniform. Trained, the rows change — but this model was trained only to resolve "it", so \
-            it learned to find the nouns, not that "blue" describes the ball. What a head attends to \
-            is whatever served its training task; a language model trained on real text learns the \
-            relations the lecture describes because predicting words needs them.
+            "While processing a word, attention lets the model focus on the words related to it": \
+            "ball" relates to "blue" and "holding", "blue" not to "boy". Untrained, the rows are close \
+            to uniform (no weight above \(format(Double(untrainedPeak), 2)), against 1/\(n) = \(format(1 / Double(n), 2)) \
+            for a uniform row). Trained, each row has a favourite: \(trainedTops.joined(separator: ", ")). \
+            Keep in mind that this model was trained only to resolve "it" in sentences with a \
+            "the <noun> … the <noun>" shape: what its heads look at is whatever served that task. A \
+            language model trained on real text learns the relations the lecture describes because \
+            predicting words needs them.
             """)
     }
 
