@@ -70,7 +70,7 @@ extension MultiHeadAttentionLesson {
         let map = Heatmap(values: matrix.scalars, rows: rows, columns: columns, title: title, xLabel: xLabel, yLabel: "word",
                           xTicks: keys ? .labels(words) : .automatic, yTicks: .labels(words),
                           colormap: range == nil ? .diverging : .sequential, range: range ?? -largest...largest,
-                          colorbarLabel: "value", showValues: columns <= 16)
+                          colorbarLabel: range == nil ? "value" : "attention weight", showValues: columns <= 16)
         try context.save(map, as: name, data: .tensor(matrix))
     }
 

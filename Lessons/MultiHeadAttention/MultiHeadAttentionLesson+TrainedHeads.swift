@@ -34,6 +34,12 @@ struct HeadStatistics {
     }
 }
 
+/// Where "it" looks in one head: its weight on "cat" and on "milk", with "hungry" (H) and "sweet" (S).
+struct ItAttention {
+    let layer: Int, head: Int
+    let catH: Double, milkH: Double, catS: Double, milkS: Double
+}
+
 extension MultiHeadAttentionLesson {
     // MARK: - Step 6
 
@@ -41,35 +47,30 @@ extension MultiHeadAttentionLesson {
         context.section("Opening the trained heads")
         let model = models.multiHead
         let c = model.encoder.configuration
-        let it = hungry.firstIndex(of: "it")!, cat = hungry.firstIndex(of: "cat")!, milk = hungry.firstIndex(of: "milk")!
         let maps = (hungry: try model.attention(hungry), sweet: try model.attention(sweet))
-        // Where "it" looks, per head, in both sentences.
-        var rows: [(layer: Int, head: Int, catH: Double, milkH: Double, catS: Double, milkS: Double)] = []
-        for l in 0..<c.layers {
-            for h in 0..<c.heads {
-                let a = maps.hungry[l][h], b = maps.sweet[l][h], n = hungry.count
-                rows.append((l + 1, h + 1, Double(a[it * n + cat]), Double(a[it * n + milk]), Double(b[it * n + cat]), Double(b[it * n + milk])))
-            }
+        let rows = try itAttention(model), oneHeadRows = try itAttention(models.oneHead)
+        // The several-head model's heads, then the one-head model's: there one head per layer must do every job.
+        let names = rows.map { "L\($0.layer) H\($0.head)" } + oneHeadRows.map { "1-head L\($0.layer)" }
+        var itData = Table(columns: ["model", "layer", "head", "sentence", "to_cat", "to_milk"])
+        for (variant, r) in rows.map({ (Variant.multiHead, $0) }) + oneHeadRows.map({ (Variant.oneHead, $0) }) {
+            try itData.append([variant.rawValue, "\(r.layer)", "\(r.head)", "hungry", format(r.catH, 4), format(r.milkH, 4)])
+            try itData.append([variant.rawValue, "\(r.layer)", "\(r.head)", "sweet", format(r.catS, 4), format(r.milkS, 4)])
         }
-        let names = rows.map { "L\($0.layer) H\($0.head)" }
-        var itData = Table(columns: ["layer", "head", "sentence", "to_cat", "to_milk"])
-        for r in rows {
-            try itData.append(["\(r.layer)", "\(r.head)", "hungry", format(r.catH, 4), format(r.milkH, 4)])
-            try itData.append(["\(r.layer)", "\(r.head)", "sweet", format(r.catS, 4), format(r.milkS, 4)])
-        }
+        let all = rows + oneHeadRows
         let bars = BarChart(title: "Attention from \"it\", head by head: \"… it was hungry\" vs \"… it was sweet\"",
                             xLabel: "layer and head", yLabel: "attention weight from \"it\"", categories: names, groups: [
-                                .init(name: "hungry: it → cat", values: rows.map(\.catH), color: Color.series(0)),
-                                .init(name: "hungry: it → milk", values: rows.map(\.milkH), color: Color.series(0).withAlpha(110)),
-                                .init(name: "sweet: it → cat", values: rows.map(\.catS), color: Color.series(1).withAlpha(110)),
-                                .init(name: "sweet: it → milk", values: rows.map(\.milkS), color: Color.series(1)),
-                            ], yRange: 0...1, legend: .outside)
+                                .init(name: "hungry: it → cat", values: all.map(\.catH), color: Color.series(0)),
+                                .init(name: "hungry: it → milk", values: all.map(\.milkH), color: Color.series(0).withAlpha(110)),
+                                .init(name: "sweet: it → cat", values: all.map(\.catS), color: Color.series(1).withAlpha(110)),
+                                .init(name: "sweet: it → milk", values: all.map(\.milkS), color: Color.series(1)),
+                            ], yRange: 0...1, legend: .outside, width: 1200)
         try context.save(bars, as: "it_attention", data: .table(itData))
         // The head that follows the cat most with "hungry", the one that follows the milk most with
         // "sweet", and the heads whose attention moves from the cat to the milk as the adjective changes.
         let catHead = rows.max { $0.catH - $0.catS < $1.catH - $1.catS }!
         let milkHead = rows.max { $0.milkS - $0.milkH < $1.milkS - $1.milkH }!
-        let movers = rows.filter { $0.catH > $0.milkH + 0.1 && $0.milkS > $0.catS + 0.1 }
+        func moves(_ r: ItAttention) -> Bool { r.catH > r.milkH + 0.1 && r.milkS > r.catS + 0.1 }
+        func swing(_ r: ItAttention) -> Double { (r.catH - r.milkH) + (r.milkS - r.catS) }
         var text = """
             The model never read "cat" and "milk" together, yet where "it" looks depends on the \
             adjective. Layer \(catHead.layer) head \(catHead.head) puts \(format(catHead.catH, 2)) of the \
@@ -77,16 +78,23 @@ extension MultiHeadAttentionLesson {
             is sweet; layer \(milkHead.layer) head \(milkHead.head) puts \(format(milkHead.milkS, 2)) on "milk" \
             when the milk is sweet and \(format(milkHead.milkH, 2)) when the cat is hungry.
             """
-        if let mover = movers.max(by: { ($0.catH - $0.milkH) + ($0.milkS - $0.catS) < ($1.catH - $1.milkH) + ($1.milkS - $1.catS) }) {
+        if let mover = rows.filter(moves).max(by: { swing($0) < swing($1) }) {
             text += """
-                 In layer \(mover.layer) head \(mover.head) the same head moves: from "cat" (\(format(mover.catH, 2)), \
+                 In layer \(mover.layer) head \(mover.head) one head moves: from "cat" (\(format(mover.catH, 2)), \
                 against \(format(mover.milkH, 2)) on "milk") with "hungry" to "milk" (\(format(mover.milkS, 2)), \
                 against \(format(mover.catS, 2)) on "cat") with "sweet".
                 """
         } else {
-            text += " No single head moves from one noun to the other: the heads split the work, one following the animal and another the thing, and the output reads whichever of them fired."
+            text += " No single head of this model moves from one noun to the other: the heads split the work."
         }
-        context.say(text + " it_attention.png shows every head; heads.csv holds the same numbers.")
+        if let mover = oneHeadRows.filter(moves).max(by: { swing($0) < swing($1) }) {
+            text += """
+                 The one-head model has no one to share the work with, and its layer-\(mover.layer) head moves \
+                from "cat" (\(format(mover.catH, 2)) against \(format(mover.milkH, 2))) with "hungry" to "milk" \
+                (\(format(mover.milkS, 2)) against \(format(mover.catS, 2))) with "sweet".
+                """
+        }
+        context.say(text + " it_attention.png shows every head; heads.csv holds the same numbers for the several-head model.")
         for (name, tokens, m) in [("hungry", hungry, maps.hungry), ("sweet", sweet, maps.sweet)] {
             try saveAttentionGallery(m, tokens: tokens, name: "gallery_\(name)",
                                      title: "Trained model: \"… because it was \(name)\", every head of every layer", context)
@@ -98,9 +106,22 @@ extension MultiHeadAttentionLesson {
         try compareHeadCounts(models, context)
     }
 
+    /// Attention from "it" to "cat" and to "milk" in the lecture's two sentences, for every head of `model`.
+    static func itAttention(_ model: ReferentModel) throws -> [ItAttention] {
+        let it = hungry.firstIndex(of: "it")!, cat = hungry.firstIndex(of: "cat")!, milk = hungry.firstIndex(of: "milk")!
+        let n = hungry.count
+        let a = try model.attention(hungry), b = try model.attention(sweet)
+        return a.indices.flatMap { l in
+            a[l].indices.map { h in
+                ItAttention(layer: l + 1, head: h + 1, catH: Double(a[l][h][it * n + cat]), milkH: Double(a[l][h][it * n + milk]),
+                            catS: Double(b[l][h][it * n + cat]), milkS: Double(b[l][h][it * n + milk]))
+            }
+        }
+    }
+
     /// `heads.csv` and its chart: entropy, distance and previous-word share of every head, and
     /// where "it" looks in the lecture's sentences.
-    static func headStatistics(_ model: ReferentModel, rows: [(layer: Int, head: Int, catH: Double, milkH: Double, catS: Double, milkS: Double)],
+    static func headStatistics(_ model: ReferentModel, rows: [ItAttention],
                                _ corpus: ReferentCorpus, _ context: LessonContext) throws {
         let c = model.encoder.configuration
         let sample = Array(corpus.heldOut.prefix(context.quick ? 40 : 200))

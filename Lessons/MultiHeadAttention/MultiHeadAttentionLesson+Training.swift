@@ -92,7 +92,7 @@ extension MultiHeadAttentionLesson {
         }
         var curve: [(step: Int, accuracy: Double)] = []
         var validations = 0
-        let (metadata, trained) = try trainOrReuseWeights(
+        let (metadata, _) = try trainOrReuseWeights(
             model.encoder, file: "\(variant.rawValue).safetensors", title: "The \(variant.title) model",
             configuration: settings.cacheKey(variant, corpus, seed: context.seed), retrain: settings.retrain, context: context
         ) {
@@ -130,7 +130,6 @@ extension MultiHeadAttentionLesson {
             guard parts.count == 2, let step = Int(parts[0]), let accuracy = Double(parts[1]) else { return nil }
             return (step, accuracy)
         }
-        _ = trained
     }
 
     /// The mean loss at "it" over the held-out batches.
