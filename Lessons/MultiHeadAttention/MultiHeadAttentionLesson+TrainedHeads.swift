@@ -87,13 +87,11 @@ extension MultiHeadAttentionLesson {
         } else {
             text += " No single head of this model moves from one noun to the other: the heads split the work."
         }
-        if let mover = oneHeadRows.filter(moves).max(by: { swing($0) < swing($1) }) {
-            text += """
-                 The one-head model has no one to share the work with, and its layer-\(mover.layer) head moves \
-                from "cat" (\(format(mover.catH, 2)) against \(format(mover.milkH, 2))) with "hungry" to "milk" \
-                (\(format(mover.milkS, 2)) against \(format(mover.catS, 2))) with "sweet".
-                """
+        let oneHead = oneHeadRows.map { r in
+            "layer \(r.layer) puts \(format(r.catH, 2)) on \"cat\" and \(format(r.milkH, 2)) on \"milk\" with \"hungry\", "
+                + "\(format(r.catS, 2)) and \(format(r.milkS, 2)) with \"sweet\""
         }
+        text += " The one-head model has a single head per layer to do every job: " + oneHead.joined(separator: "; ") + "."
         context.say(text + " it_attention.png shows every head; heads.csv holds the same numbers for the several-head model.")
         for (name, tokens, m) in [("hungry", hungry, maps.hungry), ("sweet", sweet, maps.sweet)] {
             try saveAttentionGallery(m, tokens: tokens, name: "gallery_\(name)",

@@ -66,6 +66,15 @@ struct MultiHeadAttentionCommandTests {
         #expect(heads.first == ["layer", "head", "entropy", "mean_distance", "previous_share",
                                 "it_to_cat_hungry", "it_to_milk_hungry", "it_to_cat_sweet", "it_to_milk_sweet"])
         #expect(heads.count == 1 + 2 * 4)
+        // it_attention.csv: the several-head model's 8 heads and the one-head model's 2, in both sentences;
+        // its several-head rows are the last four columns of heads.csv.
+        let it = try csvRows(output.appendingPathComponent("it_attention.csv"))
+        #expect(it.first == ["model", "layer", "head", "sentence", "to_cat", "to_milk"] && it.count == 1 + 2 * 10)
+        for row in heads.dropFirst() {
+            let hungry = it.first { $0[0] == "multi_head" && $0[1] == row[0] && $0[2] == row[1] && $0[3] == "hungry" }
+            let sweet = it.first { $0[0] == "multi_head" && $0[1] == row[0] && $0[2] == row[1] && $0[3] == "sweet" }
+            #expect(hungry.map { Array($0[4...5]) } == Array(row[5...6]) && sweet.map { Array($0[4...5]) } == Array(row[7...8]))
+        }
         let ablation = try csvRows(output.appendingPathComponent("ablation.csv"))
         #expect(ablation.first == ["layer", "head", "heldout_accuracy"] && ablation.count == 1 + 1 + 2 * 4)
         // The scaling table: the measured variance of q·k near its closed form d_k.
