@@ -71,21 +71,23 @@ extension MultiHeadAttentionLesson {
         let milkHead = rows.max { $0.milkS - $0.milkH < $1.milkS - $1.milkH }!
         func moves(_ r: ItAttention) -> Bool { r.catH > r.milkH + 0.1 && r.milkS > r.catS + 0.1 }
         func swing(_ r: ItAttention) -> Double { (r.catH - r.milkH) + (r.milkS - r.catS) }
-        var text = """
-            The model never read "cat" and "milk" together, yet where "it" looks depends on the \
-            adjective. Layer \(catHead.layer) head \(catHead.head) puts \(format(catHead.catH, 2)) of the \
-            attention of "it" on "cat" when the cat is hungry and \(format(catHead.catS, 2)) when the milk \
-            is sweet; layer \(milkHead.layer) head \(milkHead.head) puts \(format(milkHead.milkS, 2)) on "milk" \
-            when the milk is sweet and \(format(milkHead.milkH, 2)) when the cat is hungry.
-            """
+        var text: String
         if let mover = rows.filter(moves).max(by: { swing($0) < swing($1) }) {
-            text += """
-                 In layer \(mover.layer) head \(mover.head) one head moves: from "cat" (\(format(mover.catH, 2)), \
-                against \(format(mover.milkH, 2)) on "milk") with "hungry" to "milk" (\(format(mover.milkS, 2)), \
-                against \(format(mover.catS, 2)) on "cat") with "sweet".
+            text = """
+                The model never read "cat" and "milk" together, yet where "it" looks depends on the \
+                adjective. In layer \(mover.layer) head \(mover.head) the attention of "it" moves: to "cat" \
+                (\(format(mover.catH, 2)), against \(format(mover.milkH, 2)) on "milk") when the cat is hungry, \
+                to "milk" (\(format(mover.milkS, 2)), against \(format(mover.catS, 2)) on "cat") when the milk is sweet.
                 """
         } else {
-            text += " No single head of this model moves from one noun to the other: the heads split the work."
+            text = """
+                The model never read "cat" and "milk" together, yet where "it" looks depends on the \
+                adjective. Layer \(catHead.layer) head \(catHead.head) puts \(format(catHead.catH, 2)) of the \
+                attention of "it" on "cat" when the cat is hungry and \(format(catHead.catS, 2)) when the milk \
+                is sweet; layer \(milkHead.layer) head \(milkHead.head) puts \(format(milkHead.milkS, 2)) on "milk" \
+                when the milk is sweet and \(format(milkHead.milkH, 2)) when the cat is hungry. No single head \
+                of this model moves from one noun to the other: the heads split the work.
+                """
         }
         let oneHead = oneHeadRows.map { r in
             "layer \(r.layer) puts \(format(r.catH, 2)) on \"cat\" and \(format(r.milkH, 2)) on \"milk\" with \"hungry\", "
