@@ -170,20 +170,11 @@ extension LanguageModelingLesson {
             context.say("All three models came from the cache, so nothing was timed in this run.")
             return
         }
-        let (peak, backend) = measureSGEMM()
-        var table = Table(title: "Training time (\(SystemInfo.buildConfiguration) build, \(Parallel.threadCount) threads; "
-                              + "MFU against this machine's fastest SGEMM, \(backend.rawValue) at \(format(peak / 1e9, 1)) GFLOP/s)",
-                          columns: ["model", "parameters", "seconds", "tokens/s", "model GFLOP/s", "MFU"])
-        for objective in Objective.allCases {
-            let module = models.module(objective)
-            guard let t = models.timings[objective] else {
-                try table.append([objective.title, "\(module.parameterCount)", "cached", "", "", ""])
-                continue
-            }
-            let rate = Double(t.tokens) / max(t.seconds, 1e-9), flops = 3 * t.flopsPerToken * rate
-            try table.append([objective.title, "\(module.parameterCount)", format(t.seconds, 1), format(rate, 0),
-                              format(flops / 1e9, 2), format(100 * flops / peak, 1) + "%"])
-        }
+        let table = try trainingTimeTable(Objective.allCases.map { objective in
+            let t = models.timings[objective]
+            return TrainingTiming(name: objective.title, parameters: models.module(objective).parameterCount,
+                                  run: t.map { ($0.seconds, $0.tokens) }, forwardFLOPsPerToken: t?.flopsPerToken ?? 0)
+        })
         try context.show(table, as: "training")
         context.say("""
             Model FLOPs count the matrix products of forward and backward (3× the forward's); small \

@@ -55,7 +55,7 @@ extension MultiHeadAttentionLesson {
         }
         try reportAccuracy(models, corpus, context)
         try plotCurves(models, settings, context)
-        try reportTimings(models, settings, corpus, context)
+        try reportTimings(models, context)
         return models
     }
 
@@ -190,29 +190,16 @@ extension MultiHeadAttentionLesson {
         try context.save(chart, as: "loss_curves", data: .table(data))
     }
 
-    static func reportTimings(_ models: ReferentModels, _ settings: Settings, _ corpus: ReferentCorpus, _ context: LessonContext) throws {
+    static func reportTimings(_ models: ReferentModels, _ context: LessonContext) throws {
         guard !models.timings.isEmpty else {
             context.say("All three models came from the cache, so nothing was timed in this run.")
             return
         }
-        let (peak, backend) = measureSGEMM()
-        var table = Table(title: "Training time (\(SystemInfo.buildConfiguration) build, \(Parallel.threadCount) threads; "
-                              + "MFU against this machine's fastest SGEMM, \(backend.rawValue) at \(format(peak / 1e9, 1)) GFLOP/s)",
-                          columns: ["model", "parameters", "seconds", "tokens/s", "model GFLOP/s", "MFU"])
-        for variant in Variant.allCases {
+        let table = try trainingTimeTable(Variant.allCases.map { variant in
             let encoder = models.model(variant).encoder
-            guard let t = models.timings[variant] else {
-                try table.append([variant.rawValue, "\(encoder.parameterCount)", "cached", "", "", ""])
-                continue
-            }
-            // Forward FLOPs per token: 2 per weight of the matrix products, plus QKᵀ and PV over ~N keys.
-            let c = encoder.configuration, n = 14.0
-            let perToken = 2.0 * Double(c.layers * (4 * c.width * c.width + 2 * c.width * c.hidden) + c.width * c.vocabulary)
-                + Double(c.layers) * 4 * n * Double(c.width)
-            let rate = Double(t.tokens) / max(t.seconds, 1e-9), flops = 3 * perToken * rate
-            try table.append([variant.rawValue, "\(encoder.parameterCount)", format(t.seconds, 1), format(rate, 0),
-                              format(flops / 1e9, 2), format(100 * flops / peak, 1) + "%"])
-        }
+            return TrainingTiming(name: variant.rawValue, parameters: encoder.parameterCount, run: models.timings[variant],
+                                  forwardFLOPsPerToken: encoderForwardFLOPsPerToken(encoder.configuration))
+        })
         try context.show(table, as: "training")
     }
 }

@@ -3,6 +3,7 @@
 // this rule.
 
 import Autograd
+import Figures
 import Foundation
 import TensorCore
 
@@ -93,4 +94,39 @@ func measureSGEMM() -> (rate: Double, backend: GEMMBackend) {
         }
     }
     return best
+}
+
+/// One model's line in a training-time table.
+struct TrainingTiming {
+    let name: String, parameters: Int
+    /// Seconds and tokens of the training run; nil when the weights came from the cache.
+    let run: (seconds: Double, tokens: Int)?
+    /// Forward FLOPs per token (the matrix products; see `encoderForwardFLOPsPerToken`).
+    let forwardFLOPsPerToken: Double
+}
+
+/// Forward FLOPs per token of a pre-norm transformer encoder stack with a token head: 2 per weight
+/// of W_q, W_k, W_v, W_o (4d²) and of the feed-forward (2dF) in each of L layers, and of the head (dV).
+func encoderForwardFLOPsPerToken(_ c: CausalLanguageModel.Configuration) -> Double {
+    let d = Double(c.width), f = Double(c.hidden), l = Double(c.layers), v = Double(c.vocabulary)
+    return 2 * (l * (4 * d * d + 2 * d * f) + d * v)
+}
+
+/// The training-time table: parameters, seconds, tokens/s, model GFLOP/s and model-FLOPs
+/// utilisation (forward and backward, 3× the forward's FLOPs) against this machine's fastest SGEMM.
+func trainingTimeTable(_ timings: [TrainingTiming]) throws -> Table {
+    let (peak, backend) = measureSGEMM()
+    var table = Table(title: "Training time (\(SystemInfo.buildConfiguration) build, \(Parallel.threadCount) threads; "
+                          + "MFU against this machine's fastest SGEMM, \(backend.rawValue) at \(format(peak / 1e9, 1)) GFLOP/s)",
+                      columns: ["model", "parameters", "seconds", "tokens/s", "model GFLOP/s", "MFU"])
+    for t in timings {
+        guard let run = t.run else {
+            try table.append([t.name, "\(t.parameters)", "cached", "", "", ""])
+            continue
+        }
+        let rate = Double(run.tokens) / max(run.seconds, 1e-9), flops = 3 * t.forwardFLOPsPerToken * rate
+        try table.append([t.name, "\(t.parameters)", format(run.seconds, 1), format(rate, 0),
+                          format(flops / 1e9, 2), format(100 * flops / peak, 1) + "%"])
+    }
+    return table
 }
