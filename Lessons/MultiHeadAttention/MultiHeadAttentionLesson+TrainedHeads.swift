@@ -149,8 +149,10 @@ extension MultiHeadAttentionLesson {
         try context.save(chart, as: "heads", data: .table(table))
         context.say("""
             Low entropy means a head looks at few words; a large mean distance, that it looks far \
-            away ("it" to the noun is 4 to 8 words); a high previous-word share marks a head that \
-            mostly reads its left neighbour. Heads of the same layer take on different jobs.
+            away (from "it" back to a noun is 2 to 8 words); a high previous-word share marks a head that \
+            mostly reads its left neighbour. On sentences that all share one shape these averages \
+            differ less than the heads' roles do; where "it" looks (it_attention.png) and what each head's \
+            loss costs (below) tell the heads apart.
             """)
     }
 
