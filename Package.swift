@@ -50,7 +50,7 @@ let package = Package(
             path: "Lessons",
             exclude: ["README.md", "PositionalEncoding/README.md", "FlashVsStandard/README.md",
                       "Hardware/README.md", "Hardware/numpy_check.py", "BahdanauTranslator/README.md",
-                      "LanguageModeling/README.md"],
+                      "LanguageModeling/README.md", "MultiHeadAttention/README.md"],
             swiftSettings: kernelFlags),
 
         // MARK: - Executables

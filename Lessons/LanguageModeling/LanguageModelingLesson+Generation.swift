@@ -133,7 +133,7 @@ extension LanguageModelingLesson {
         defer { clmLayer.recordsProbabilities = false }
         _ = try evaluating { try models.clm([WordVocabulary.bos] + ids, shape: [1, ids.count + 1]) }
         let clmTokens = ["[BOS]"] + story.first
-        try drawAttention(clmLayer.lastProbabilities!, queries: clmTokens, keys: clmTokens, name: "clm",
+        try saveAttentionHeatmaps(clmLayer.lastProbabilities!, queries: clmTokens, keys: clmTokens, name: "clm",
                           title: "CLM, last layer", context)
         // MLM: [BOS] sentence [EOS], full.
         let mlmLayer = models.mlm.layers.last!.attention
@@ -141,7 +141,7 @@ extension LanguageModelingLesson {
         defer { mlmLayer.recordsProbabilities = false }
         let mlmTokens = ["[BOS]"] + story.first + ["[EOS]"]
         _ = try evaluating { try models.mlm(try vocabulary.encode(mlmTokens), shape: [1, mlmTokens.count]) }
-        try drawAttention(mlmLayer.lastProbabilities!, queries: mlmTokens, keys: mlmTokens, name: "mlm",
+        try saveAttentionHeatmaps(mlmLayer.lastProbabilities!, queries: mlmTokens, keys: mlmTokens, name: "mlm",
                           title: "MLM, last layer", context)
         // Seq2seq: the last decoder layer's cross-attention, from the next sentence to the first.
         let cross = models.seq2seq.decoder.last!.crossAttention
@@ -152,7 +152,7 @@ extension LanguageModelingLesson {
             let memory = try models.seq2seq.encode(try vocabulary.encode(source), shape: [1, source.count])
             return try models.seq2seq.decode(try vocabulary.encode(target), shape: [1, target.count], memory: memory)
         }
-        try drawAttention(cross.lastProbabilities!, queries: target, keys: source, name: "seq2seq",
+        try saveAttentionHeatmaps(cross.lastProbabilities!, queries: target, keys: source, name: "seq2seq",
                           title: "Seq2seq, last decoder layer's cross-attention", context)
         context.say("""
             Each model gets two heatmaps: the mean over its heads, and the head whose rows are most \
@@ -161,34 +161,6 @@ extension LanguageModelingLesson {
             In the seq2seq model's cross-attention, the row of "the" before "dog" in the next sentence \
             should point at "dog" in the first: that is where the word it must write comes from.
             """)
-    }
-
-    /// `attention_<name>_mean.png` (the mean over heads) and `attention_<name>_head.png` (the most
-    /// focused head) from P [1, H, N, M].
-    static func drawAttention(_ p: Tensor, queries: [String], keys: [String], name: String, title: String,
-                              _ context: LessonContext) throws {
-        let heads = p.shape[1], n = p.shape[2], m = p.shape[3]
-        let values = p.scalars
-        var mean = [Float](repeating: 0, count: n * m)
-        var bestHead = 0, bestEntropy = Double.infinity
-        for h in 0..<heads {
-            var entropy = 0.0
-            for i in 0..<n {
-                for j in 0..<m {
-                    let x = values[(h * n + i) * m + j]
-                    mean[i * m + j] += x / Float(heads)
-                    if x > 0 { entropy -= Double(x) * log(Double(x)) }
-                }
-            }
-            if entropy / Double(n) < bestEntropy - 1e-9 { (bestHead, bestEntropy) = (h, entropy / Double(n)) }
-        }
-        let head = Array(values[(bestHead * n * m)..<((bestHead + 1) * n * m)])
-        for (suffix, matrix, label) in [("mean", mean, "mean over \(heads) heads"), ("head", head, "head \(bestHead + 1), the most focused")] {
-            let map = Heatmap(values: matrix, rows: n, columns: m, title: "\(title): \(label)",
-                              xLabel: "key (attended to)", yLabel: "query", xTicks: .labels(keys), yTicks: .labels(queries),
-                              range: 0...1, colorbarLabel: "attention weight", showValues: false)
-            try context.save(map, as: "attention_\(name)_\(suffix)", data: .tensor(Tensor(shape: [n, m], scalars: matrix)))
-        }
     }
 
     // MARK: - Summary

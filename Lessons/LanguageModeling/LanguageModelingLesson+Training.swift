@@ -170,46 +170,16 @@ extension LanguageModelingLesson {
             context.say("All three models came from the cache, so nothing was timed in this run.")
             return
         }
-        let (peak, backend) = measureSGEMM()
-        var table = Table(title: "Training time (\(SystemInfo.buildConfiguration) build, \(Parallel.threadCount) threads; "
-                              + "MFU against this machine's fastest SGEMM, \(backend.rawValue) at \(format(peak / 1e9, 1)) GFLOP/s)",
-                          columns: ["model", "parameters", "seconds", "tokens/s", "model GFLOP/s", "MFU"])
-        for objective in Objective.allCases {
-            let module = models.module(objective)
-            guard let t = models.timings[objective] else {
-                try table.append([objective.title, "\(module.parameterCount)", "cached", "", "", ""])
-                continue
-            }
-            let rate = Double(t.tokens) / max(t.seconds, 1e-9), flops = 3 * t.flopsPerToken * rate
-            try table.append([objective.title, "\(module.parameterCount)", format(t.seconds, 1), format(rate, 0),
-                              format(flops / 1e9, 2), format(100 * flops / peak, 1) + "%"])
-        }
+        let table = try trainingTimeTable(Objective.allCases.map { objective in
+            let t = models.timings[objective]
+            return TrainingTiming(name: objective.title, parameters: models.module(objective).parameterCount,
+                                  run: t.map { ($0.seconds, $0.tokens) }, forwardFLOPsPerToken: t?.flopsPerToken ?? 0)
+        })
         try context.show(table, as: "training")
         context.say("""
             Model FLOPs count the matrix products of forward and backward (3× the forward's); small \
             models like these spend most of a step in the tape's bookkeeping and in short, thin \
             products, so the utilisation is far below a large model's.
             """)
-    }
-
-    /// The fastest SGEMM on this machine, in FLOP/s on 512 × 512 matrices (best of five runs of
-    /// every available backend), and its name: the yardstick for model-FLOPs utilisation.
-    static func measureSGEMM() -> (rate: Double, backend: GEMMBackend) {
-        var generator = SeededGenerator(seed: 1)
-        let a = Tensor.randomNormal([512, 512], using: &generator)
-        var best = (rate: 0.0, backend: GEMMBackend.portable)
-        for backend in GEMM.availableBackends {
-            GEMM.$override.withValue(backend) {
-                for _ in 0..<5 {
-                    let start = ContinuousClock.now
-                    _ = try? a.matmul(a)
-                    let elapsed = ContinuousClock.now - start
-                    let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
-                    let rate = 2 * 512 * 512 * 512 / max(seconds, 1e-9)
-                    if rate > best.rate { best = (rate, backend) }
-                }
-            }
-        }
-        return best
     }
 }

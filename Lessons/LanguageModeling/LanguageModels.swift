@@ -117,7 +117,7 @@ extension LanguageModelingLesson {
         let d = Double(c.width), f = Double(c.hidden), l = Double(c.layers), v = Double(c.vocabulary)
         let layer = 4 * d * d + 2 * d * f
         switch objective {
-        case .clm, .mlm: return 2 * (l * layer + d * v)
+        case .clm, .mlm: return encoderForwardFLOPsPerToken(c)
         // Encoder and decoder tokens each pass L layers; decoder layers add cross-attention (4d²,
         // counted for the decoder's half of the tokens); the head serves the decoder's tokens.
         case .seq2seq: return 2 * (l * layer + 0.5 * l * 4 * d * d + 0.5 * d * v)

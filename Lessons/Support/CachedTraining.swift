@@ -3,6 +3,7 @@
 // this rule.
 
 import Autograd
+import Figures
 import Foundation
 import TensorCore
 
@@ -72,4 +73,60 @@ extension TrainingHistory {
         self.losses = losses
         self.validation = validation
     }
+}
+
+/// The fastest SGEMM on this machine, in FLOP/s on 512 × 512 matrices (best of five runs of
+/// every available backend), and its name: the yardstick for model-FLOPs utilisation.
+func measureSGEMM() -> (rate: Double, backend: GEMMBackend) {
+    var generator = SeededGenerator(seed: 1)
+    let a = Tensor.randomNormal([512, 512], using: &generator)
+    var best = (rate: 0.0, backend: GEMMBackend.portable)
+    for backend in GEMM.availableBackends {
+        GEMM.$override.withValue(backend) {
+            for _ in 0..<5 {
+                let start = ContinuousClock.now
+                _ = try? a.matmul(a)
+                let elapsed = ContinuousClock.now - start
+                let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
+                let rate = 2 * 512 * 512 * 512 / max(seconds, 1e-9)
+                if rate > best.rate { best = (rate, backend) }
+            }
+        }
+    }
+    return best
+}
+
+/// One model's line in a training-time table.
+struct TrainingTiming {
+    let name: String, parameters: Int
+    /// Seconds and tokens of the training run; nil when the weights came from the cache.
+    let run: (seconds: Double, tokens: Int)?
+    /// Forward FLOPs per token (the matrix products; see `encoderForwardFLOPsPerToken`).
+    let forwardFLOPsPerToken: Double
+}
+
+/// Forward FLOPs per token of a pre-norm transformer encoder stack with a token head: 2 per weight
+/// of W_q, W_k, W_v, W_o (4d²) and of the feed-forward (2dF) in each of L layers, and of the head (dV).
+func encoderForwardFLOPsPerToken(_ c: CausalLanguageModel.Configuration) -> Double {
+    let d = Double(c.width), f = Double(c.hidden), l = Double(c.layers), v = Double(c.vocabulary)
+    return 2 * (l * (4 * d * d + 2 * d * f) + d * v)
+}
+
+/// The training-time table: parameters, seconds, tokens/s, model GFLOP/s and model-FLOPs
+/// utilisation (forward and backward, 3× the forward's FLOPs) against this machine's fastest SGEMM.
+func trainingTimeTable(_ timings: [TrainingTiming]) throws -> Table {
+    let (peak, backend) = measureSGEMM()
+    var table = Table(title: "Training time (\(SystemInfo.buildConfiguration) build, \(Parallel.threadCount) threads; "
+                          + "MFU against this machine's fastest SGEMM, \(backend.rawValue) at \(format(peak / 1e9, 1)) GFLOP/s)",
+                      columns: ["model", "parameters", "seconds", "tokens/s", "model GFLOP/s", "MFU"])
+    for t in timings {
+        guard let run = t.run else {
+            try table.append([t.name, "\(t.parameters)", "cached", "", "", ""])
+            continue
+        }
+        let rate = Double(run.tokens) / max(run.seconds, 1e-9), flops = 3 * t.forwardFLOPsPerToken * rate
+        try table.append([t.name, "\(t.parameters)", format(run.seconds, 1), format(rate, 0),
+                          format(flops / 1e9, 2), format(100 * flops / peak, 1) + "%"])
+    }
+    return table
 }

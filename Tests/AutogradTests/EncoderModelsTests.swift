@@ -62,4 +62,59 @@ private func differs(_ a: [Float], _ b: [Float]) -> Bool { zip(a, b).contains { 
         #expect(names.contains("encoder.1.attention.wq.weight") && names.contains("decoder.0.crossAttention.wk.weight"))
         #expect(names.first == "embed.weight" && names.last == "head.bias")
     }
+
+    @Test func anAllowedMaskHidesWordsFromAQueryInEveryLayer() throws {
+        var rng = SeededGenerator(seed: 3)
+        let model = try TransformerEncoderModel(configuration, generator: &rng)
+        // Positions 0-2 see only 0-2; position 3 sees 0-3; position 4 sees everything. Nothing
+        // that 0-3 can reach ever saw position 4, so changing token 4 must leave rows 0-3 alone
+        // after both layers, while row 4 moves.
+        let n = 5
+        var allowed = [Float](repeating: 0, count: n * n)
+        for i in 0..<n { for j in 0..<n where (i < 3 && j < 3) || (i == 3 && j <= 3) || i == 4 { allowed[i * n + j] = 1 } }
+        let mask = try Tensor(shape: [n, n], scalars: allowed)
+        let ids = [2, 5, 6, 7, 8]
+        var changed = ids
+        changed[4] = 9
+        let a = try evaluating { try model(ids, shape: [1, n], allowed: mask) }
+        let b = try evaluating { try model(changed, shape: [1, n], allowed: mask) }
+        for position in 0..<4 { #expect(!differs(row(a, position), row(b, position)), "position \(position) saw position 4") }
+        #expect(differs(row(a, 4), row(b, 4)))
+        // Without the mask the same change reaches position 0.
+        let c = try evaluating { try model(ids, shape: [1, n]) }, d = try evaluating { try model(changed, shape: [1, n]) }
+        #expect(differs(row(c, 0), row(d, 0)))
+        // A per-sequence mask [B, N, N] applies to its own sequence only.
+        let batchMask = try Tensor(shape: [2, n, n], scalars: allowed + [Float](repeating: 1, count: n * n))
+        let p = try evaluating { try model(ids + ids, shape: [2, n], allowed: batchMask) }
+        let q = try evaluating { try model(changed + changed, shape: [2, n], allowed: batchMask) }
+        #expect(!differs(row(p, batch: 0, 0), row(q, batch: 0, 0)) && differs(row(p, batch: 1, 0), row(q, batch: 1, 0)))
+    }
+
+    @Test func aHeadMaskSilencesExactlyThatHead() throws {
+        var rng = SeededGenerator(seed: 4)
+        let mha = MultiHeadAttention(width: 8, heads: 2, generator: &rng)
+        let x = Variable(Tensor.randomNormal([1, 3, 8], using: &rng))
+        let full = try evaluating { try mha(x) }.value
+        // y = concat(head_1, head_2) W_oᵀ + b_o: zeroing both heads leaves only the bias.
+        mha.headMask = [0, 0]
+        let none = try evaluating { try mha(x) }.value
+        let bias = mha.wo.bias!.value.scalars
+        for i in 0..<3 { for j in 0..<8 { #expect(abs(none[0, i, j] - bias[j]) < 1e-6) } }
+        // Head 1 alone plus head 2 alone, minus the bias counted twice, is both heads together.
+        mha.headMask = [1, 0]
+        let first = try evaluating { try mha(x) }.value
+        mha.headMask = [0, 1]
+        let second = try evaluating { try mha(x) }.value
+        mha.headMask = nil
+        for i in 0..<3 {
+            for j in 0..<8 { #expect(abs(first[0, i, j] + second[0, i, j] - bias[j] - full[0, i, j]) < 1e-5) }
+        }
+        #expect(zip(first.scalars, full.scalars).contains { abs($0 - $1) > 1e-4 }, "silencing a head changes the output")
+        // Gradients flow through the kept head only: W_q's rows of the silenced head get none.
+        mha.headMask = [1, 0]
+        try mha(x).sum().backward()
+        let dWq = try #require(mha.wq.weight.grad)
+        for r in 4..<8 { for c in 0..<8 { #expect(dWq[r, c] == 0) } }
+        #expect((0..<4).contains { r in (0..<8).contains { c in dWq[r, c] != 0 } })
+    }
 }

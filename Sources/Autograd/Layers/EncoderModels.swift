@@ -46,17 +46,20 @@ public final class TransformerEncoderModel: Module {
     ///   - ids: token ids in 0..<V, row-major over `shape` [B, N].
     ///   - lengths: the real length of each sequence (positions past it are padding and hidden
     ///     from every query); `nil` when no sequence is padded.
+    ///   - allowed: [N, N] or [B, N, N], nonzero where query i may attend to key j, in every
+    ///     layer: to keep a word from seeing some others (a baseline that must do without
+    ///     them); `nil` lets every query see every real key.
     /// - Returns: [B, N, d], after the final layer norm.
-    public func encode(_ ids: [Int], shape: [Int], lengths: [Int]? = nil) throws -> Variable {
+    public func encode(_ ids: [Int], shape: [Int], lengths: [Int]? = nil, allowed: Tensor? = nil) throws -> Variable {
         var x = try positions(embed(ids, shape: shape))      // [B, N, d]
-        let mask = AttentionMask(keyLengths: lengths)
+        let mask = AttentionMask(keyLengths: lengths, allowed: allowed)
         for layer in layers { x = try layer(x, mask: mask) }
         return try norm(x)
     }
 
     /// - Returns: logits [B, N, V]; those at position i are the model's guess of token i itself.
-    public func callAsFunction(_ ids: [Int], shape: [Int], lengths: [Int]? = nil) throws -> Variable {
-        try head(encode(ids, shape: shape, lengths: lengths))
+    public func callAsFunction(_ ids: [Int], shape: [Int], lengths: [Int]? = nil, allowed: Tensor? = nil) throws -> Variable {
+        try head(encode(ids, shape: shape, lengths: lengths, allowed: allowed))
     }
 
     public var namedParameters: [NamedParameter] {

@@ -25,6 +25,13 @@ public final class MultiHeadAttention: Module {
     public var recordsProbabilities = false
     /// P of the last call, [B, H, N, M], when `recordsProbabilities` is on.
     public private(set) var lastProbabilities: Tensor?
+    /// One factor per head, [H], multiplying that head's output before W_o: 0 silences a head
+    /// (an ablation: what does the model lose without it?), 1 keeps it. `nil` keeps every head.
+    public var headMask: [Float]? {
+        didSet {
+            if let headMask { ensure(headMask.count == heads, "MultiHeadAttention: a head mask needs \(heads) factors, not \(headMask.count)") }
+        }
+    }
 
     public init(width: Int, heads: Int, kernel: AttentionKernel = .standard, generator: inout SeededGenerator) {
         ensure(heads > 0 && width % heads == 0, "MultiHeadAttention: width \(width) is not divisible by \(heads) heads")
@@ -50,14 +57,22 @@ public final class MultiHeadAttention: Module {
                                     bias: stackedBias())                       // [B, N, 3d]
             let (o, p) = try packedSelfAttention(packed, heads: heads, mask: mask, scale: nil, kernel: kernel)
             lastProbabilities = recordsProbabilities ? p : nil
-            return try wo(o)                                                   // [B, N, d]
+            return try wo(masked(o))                                           // [B, N, d]
         }
         let q = try wq(x).splitHeads(heads)                  // [B, H, N, D]
         let k = try wk(context).splitHeads(heads)            // [B, H, M, D]
         let v = try wv(context).splitHeads(heads)            // [B, H, M, D]
         let (o, p) = try attentionWithProbabilities(q, k, v, mask: mask, scale: nil, kernel: kernel)
         lastProbabilities = recordsProbabilities ? p : nil
-        return try wo(o.mergeHeads())                        // [B, N, d]
+        return try wo(masked(o.mergeHeads()))                // [B, N, d]
+    }
+
+    /// The heads [B, N, d] (head h in columns h·D ..< (h+1)·D), each scaled by its `headMask` factor.
+    func masked(_ heads: Variable) throws -> Variable {
+        guard let headMask else { return heads }
+        let width = heads.shape[heads.shape.count - 1], headWidth = width / self.heads
+        let factors = (0..<width).map { headMask[$0 / headWidth] }
+        return try heads * Variable(Tensor(shape: [width], scalars: factors))   // broadcast over [B, N]
     }
 
     /// [b_q | b_k | b_v], [3d]; `nil` when the projections have no bias.
