@@ -50,7 +50,8 @@ let package = Package(
             path: "Lessons",
             exclude: ["README.md", "PositionalEncoding/README.md", "FlashVsStandard/README.md",
                       "Hardware/README.md", "Hardware/numpy_check.py", "BahdanauTranslator/README.md",
-                      "LanguageModeling/README.md"],
+                      "LanguageModeling/README.md", "PrivateDocs/README.md", "PrivateDocs/get-model.sh"],
+            resources: [.copy("PrivateDocs/Documents")],
             swiftSettings: kernelFlags),
 
         // MARK: - Executables

@@ -33,12 +33,12 @@ public nonisolated(unsafe) let lessons: [any Lesson.Type] = [
     LanguageModelingLesson.self,
     BahdanauTranslatorLesson.self,
     HardwareLesson.self,
+    PrivateDocsLesson.self,
 ]
 
 /// Lessons of the course (the "planned" rows of the README's table) not written yet, with what they will teach.
 public let plannedLessons: [(name: String, summary: String)] = [
     ("multi-head-attention", "Q/K/V, scaled dot-product, heads, a toy model that resolves \"it\""),
-    ("private-docs", "tokenization vs embeddings, vector similarity, retrieval over private documents"),
 ]
 
 /// A failure a user can fix, said in one line.
