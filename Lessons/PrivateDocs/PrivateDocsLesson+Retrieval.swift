@@ -104,7 +104,7 @@ extension PrivateDocsLesson {
                                   colormap: .diverging, range: -1...1, colorbarLabel: "cosine similarity", showValues: false)
             try context.save(heatmap, as: name, data: .tensor(similarity))
         }
-        try plotEmbeddingMap(collections[0], chunks, context)
+        try plotEmbeddingMap(collections.last!, chunks, context)   // the pretrained model's when present
         return collections
     }
 
@@ -130,8 +130,9 @@ extension PrivateDocsLesson {
         try context.save(chart, as: "embedding_map", data: .table(data))
         context.say("""
             The map projects the \(collection.chunks.shape[1])-dimensional vectors on the two directions in \
-            which the chunks differ most (PCA). Chunks of one document gather, and each question \
-            lands near the documents that could answer it.
+            which the chunks differ most (PCA). Where the model has learned what the documents are \
+            about, the chunks of one document gather and each question lands near the chunks that \
+            answer it; where it has not, the colours mix.
             """)
     }
 
@@ -254,8 +255,8 @@ extension PrivateDocsLesson {
         context.say("""
             \(questions.count) questions whose answering line is known; recall@k is the share whose \
             answering chunk is among the top k. BM25 ranks chunks by the query words they share, \
-            weighted by rarity: it finds "Clopidogrel" at once but cannot know that "apartment" means \
-            "flat". An embedding model matches meanings, as far as its training taught it.
+            weighted by rarity: it finds "stent" or "shower" at once but cannot know that "apartment" \
+            means "flat". An embedding model matches meanings, as far as its training taught it.
             """)
         try context.show(summary, as: "recall_table")
         try context.write(data, as: "retrieval")

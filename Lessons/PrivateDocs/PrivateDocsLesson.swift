@@ -41,7 +41,7 @@ public enum PrivateDocsLesson: Lesson {
         ("chunks", "Which lines of each document go into which chunk; overlapping chunks share a line."),
         ("query_chunk_similarity", "Cosine similarity of every question to every chunk (built-in model)."),
         ("query_chunk_similarity_pretrained", "The same with the pretrained model, when one is present."),
-        ("embedding_map", "Chunks (by document) and questions projected on the two main directions of the chunk vectors (PCA)."),
+        ("embedding_map", "Chunks (by document) and questions on the two main directions of the chunk vectors (PCA; the pretrained model when present)."),
         ("recall", "Share of questions whose answering chunk is ranked first, or in the top three, by each model."),
     ]
 

@@ -31,7 +31,7 @@ struct BadInputTests {
 
     @Test("a planned lesson that is not written yet says so")
     func plannedLesson() throws {
-        try expectRefusal(["private-docs"], mentioning: ["not written yet"])
+        try expectRefusal(["multi-head-attention"], mentioning: ["not written yet"])
     }
 
     @Test("invalid sizes", arguments: [
