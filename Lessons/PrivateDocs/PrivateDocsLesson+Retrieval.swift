@@ -60,26 +60,26 @@ extension PrivateDocsLesson {
             try table.append(["\(i)", c.file, "\(c.firstLine)", "\(c.lastLine)", "\(c.text.split { $0 == " " || $0 == "\n" }.count)"])
         }
         try context.show(table, as: "chunks", printedRows: 8)
-        // Membership: row = a document's line, column = a chunk; 1 where the chunk holds the line.
-        var rowLabels: [String] = []
-        var rows: [(document: Int, line: Int)] = []
+        // Membership: row = a chunk, column = a non-empty line of the documents in reading order;
+        // 1 where the chunk holds the line.
+        var columns: [(document: Int, line: Int)] = []
         for (d, document) in documents.enumerated() {
             for (i, line) in document.lines.enumerated() where !line.trimmingCharacters(in: .whitespaces).isEmpty {
-                rows.append((d, i + 1))
-                rowLabels.append(i == document.lines.firstIndex { !$0.trimmingCharacters(in: .whitespaces).isEmpty } ? document.file : "")
+                columns.append((d, i + 1))
             }
         }
-        var membership = [Float](repeating: 0, count: rows.count * chunks.count)
-        for (r, row) in rows.enumerated() {
-            for (c, chunk) in chunks.enumerated() where chunk.document == row.document && (chunk.firstLine...chunk.lastLine).contains(row.line) {
-                membership[r * chunks.count + c] = 1
+        var membership = [Float](repeating: 0, count: chunks.count * columns.count)
+        for (c, chunk) in chunks.enumerated() {
+            for (k, column) in columns.enumerated() where chunk.document == column.document && (chunk.firstLine...chunk.lastLine).contains(column.line) {
+                membership[c * columns.count + k] = 1
             }
         }
-        let heatmap = Heatmap(values: membership, rows: rows.count, columns: chunks.count,
+        let labels = chunks.map { "\(($0.file as NSString).deletingPathExtension) \($0.firstLine)–\($0.lastLine)" }
+        let heatmap = Heatmap(values: membership, rows: chunks.count, columns: columns.count,
                               title: "Which lines go into which chunk (\(settings.chunkLines) lines, \(settings.chunkOverlap) shared)",
-                              xLabel: "chunk", yLabel: "line of each document (first line labelled)",
-                              yTicks: .labels(rowLabels), range: 0...1, colorbarLabel: "line in chunk", showValues: false)
-        try context.save(heatmap, as: "chunks", data: .tensor(try Tensor(shape: [rows.count, chunks.count], scalars: membership)))
+                              xLabel: "non-empty line of the documents, in order", yLabel: "chunk (file, lines)",
+                              yTicks: .labels(labels), range: 0...1, colorbarLabel: "line in chunk", showValues: false)
+        try context.save(heatmap, as: "chunks", data: .tensor(try Tensor(shape: [chunks.count, columns.count], scalars: membership)))
         return chunks
     }
 
