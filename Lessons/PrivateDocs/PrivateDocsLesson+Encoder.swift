@@ -24,7 +24,7 @@ extension PrivateDocsLesson {
             negatives.
             """)
         let (embedder, history) = try trainedEncoder(tokenizer, documents, settings, context)
-        if let history { try plotEncoderLoss(history, context) }
+        if let history { try plotEncoderLoss(history, batchSize: settings.batchSize, context) }
         return embedder
     }
 
@@ -84,7 +84,7 @@ extension PrivateDocsLesson {
         return (BuiltInEmbedder(encoder: encoder, tokenizer: tokenizer, maxTokens: settings.context), TrainingHistory(metadata: metadata))
     }
 
-    static func plotEncoderLoss(_ history: TrainingHistory, _ context: LessonContext) throws {
+    static func plotEncoderLoss(_ history: TrainingHistory, batchSize: Int, _ context: LessonContext) throws {
         var data = Table(columns: ["step", "train_loss", "validation_loss"])
         let validation = Dictionary(history.validation.map { ($0.step, $0.loss) }, uniquingKeysWith: { a, _ in a })
         for (i, loss) in history.losses.enumerated() {
@@ -99,7 +99,7 @@ extension PrivateDocsLesson {
         if let first = history.validation.first, let last = history.validation.last {
             context.say("""
                 Held-out loss fell from \(format(first.loss, 2)) to \(format(last.loss, 2)) nats; picking the \
-                partner at random out of a batch would cost ln(batch size).
+                partner at random out of a batch of \(batchSize) would cost ln \(batchSize) = \(format(log(Double(batchSize)), 2)).
                 """)
         }
     }
