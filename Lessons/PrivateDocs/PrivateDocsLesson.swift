@@ -54,7 +54,7 @@ public enum PrivateDocsLesson: Lesson {
                                    valueName: "dir"))
         var docs: String?
 
-        @Option(help: ArgumentHelp("With --query: how many sources to return (default: 3).", valueName: "n"))
+        @Option(help: ArgumentHelp("With --query: how many sources to return.", valueName: "n"))
         var k: Int = 3
 
         @Option(help: ArgumentHelp("Write the embedding of TEXT as embedding.npy (with the pretrained model when one is used).",
