@@ -266,6 +266,13 @@ extension PrivateDocsLesson {
                              groups: rankings.map { BarChart.Group(name: $0.model, values: recall[$0.model]!) },
                              yRange: 0...1, showTotals: true)
         try context.save(chart, as: "recall", data: .table(data))
+        if collections.count == 1 {
+            context.say("""
+                No pretrained model was found in \(defaultModelFolder). Lessons/PrivateDocs/get-model.sh \
+                fetches all-MiniLM-L6-v2 there (about 80 MB, once), and the next run compares it too; \
+                --model DIR takes any other sentence-transformers BERT folder.
+                """)
+        }
     }
 
     // MARK: - Step 9
