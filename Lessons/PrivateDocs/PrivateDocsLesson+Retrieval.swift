@@ -74,12 +74,14 @@ extension PrivateDocsLesson {
                 membership[c * columns.count + k] = 1
             }
         }
-        let labels = chunks.map { "\(($0.file as NSString).deletingPathExtension) \($0.firstLine)–\($0.lastLine)" }
-        let heatmap = Heatmap(values: membership, rows: chunks.count, columns: columns.count,
-                              title: "Which lines go into which chunk (\(settings.chunkLines) lines, \(settings.chunkOverlap) shared)",
-                              xLabel: "non-empty line of the documents, in order", yLabel: "chunk (file, lines)",
-                              yTicks: .labels(labels), range: 0...1, colorbarLabel: "line in chunk", showValues: false)
-        try context.save(heatmap, as: "chunks", data: .tensor(try Tensor(shape: [chunks.count, columns.count], scalars: membership)))
+        let map = ChunkMap(
+            title: "Which lines go into which chunk (\(settings.chunkLines) lines, \(settings.chunkOverlap) shared)",
+            documents: documents.map { document in
+                ChunkMap.Document(name: document.file, lines: document.lines.count,
+                                  blankLines: Set(document.lines.indices.filter { document.lines[$0].trimmingCharacters(in: .whitespaces).isEmpty }.map { $0 + 1 }))
+            },
+            chunks: chunks.map { ChunkMap.Chunk(document: $0.document, firstLine: $0.firstLine, lastLine: $0.lastLine) })
+        try context.save(map, as: "chunks", data: .tensor(try Tensor(shape: [chunks.count, columns.count], scalars: membership)))
         return chunks
     }
 
