@@ -50,7 +50,9 @@ let package = Package(
             path: "Lessons",
             exclude: ["README.md", "PositionalEncoding/README.md", "FlashVsStandard/README.md",
                       "Hardware/README.md", "Hardware/numpy_check.py", "BahdanauTranslator/README.md",
-                      "LanguageModeling/README.md", "MultiHeadAttention/README.md"],
+                      "LanguageModeling/README.md", "MultiHeadAttention/README.md",
+                      "PrivateDocs/README.md", "PrivateDocs/get-model.sh"],
+            resources: [.copy("PrivateDocs/Documents")],
             swiftSettings: kernelFlags),
 
         // MARK: - Executables

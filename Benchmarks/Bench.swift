@@ -16,7 +16,7 @@ struct Bench: ParsableCommand {
             then a table of medians with their spread, then one last line of key=value figures.
             """,
         // Add a benchmark: write `<Name>Benchmark.swift` beside this file and list it here.
-        subcommands: [GEMMBenchmark.self, AttentionBenchmark.self, TrainingBenchmark.self])
+        subcommands: [GEMMBenchmark.self, AttentionBenchmark.self, TrainingBenchmark.self, EmbedBenchmark.self])
 }
 
 /// Options every benchmark takes.

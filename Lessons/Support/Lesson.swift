@@ -34,11 +34,7 @@ public nonisolated(unsafe) let lessons: [any Lesson.Type] = [
     MultiHeadAttentionLesson.self,
     BahdanauTranslatorLesson.self,
     HardwareLesson.self,
-]
-
-/// Lessons of the course (the "planned" rows of the README's table) not written yet, with what they will teach.
-public let plannedLessons: [(name: String, summary: String)] = [
-    ("private-docs", "tokenization vs embeddings, vector similarity, retrieval over private documents"),
+    PrivateDocsLesson.self,
 ]
 
 /// A failure a user can fix, said in one line.
@@ -50,7 +46,7 @@ public struct LessonError: Error, CustomStringConvertible, Sendable {
 /// The lesson name closest to `name` by edit distance, if it is close enough to be a likely typo.
 public func closestLessonName(to name: String) -> String? {
     let typed = name.lowercased()
-    let candidates = lessons.map { $0.name } + plannedLessons.map(\.name)
+    let candidates = lessons.map { $0.name }
     if typed.count >= 3, let started = candidates.first(where: { $0.hasPrefix(typed) }) { return started }
     let scored = candidates.map { ($0, editDistance(typed, $0)) }
     guard let best = scored.min(by: { $0.1 < $1.1 }) else { return nil }

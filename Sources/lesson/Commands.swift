@@ -8,11 +8,9 @@ struct ListCommand: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "list", abstract: "List the lessons with a line on each.")
 
     func run() {
-        let width = (lessons.map { $0.name } + plannedLessons.map(\.name)).map(\.count).max() ?? 0
+        let width = lessons.map { $0.name.count }.max() ?? 0
         print("Lessons (run one with: swift run lesson <name>):")
         printAligned(lessons.map { ($0.name, $0.summary) }, keyWidth: width)
-        print("\nPlanned, not written yet:")
-        printAligned(plannedLessons.map { ($0.name, $0.summary) }, keyWidth: width)
     }
 }
 

@@ -61,9 +61,6 @@ let commandNames = ["list", "info", "all", "help"] + lessons.map { $0.name }
 let named = arguments.first == "help" ? arguments.dropFirst().first : arguments.first
 if let first = named, !first.hasPrefix("-"), !commandNames.contains(first) {
     let runnable = lessons.map { $0.name }.joined(separator: ", ")
-    if let planned = plannedLessons.first(where: { $0.name == first }) {
-        fail("'\(planned.name)' is in the course plan but not written yet; lessons you can run: \(runnable)", code: 64)
-    }
     let suggestion = closestLessonName(to: first).map { " Did you mean '\($0)'?" } ?? ""
     fail("unknown lesson '\(first)'.\(suggestion) Lessons: \(runnable) (see 'lesson list')", code: 64)
 }

@@ -134,3 +134,24 @@ import TensorCore
         #expect(byName["bias"]?.scalars == [1.5, -0.25, 3, 0.001])
     }
 }
+
+@Suite struct SafetensorsOtherDTypesTests {
+    /// A file as Hugging Face writes BERT's: an I64 tensor (position ids) beside an F32 one.
+    static func bytes() -> [UInt8] {
+        let header = #"{"ids":{"dtype":"I64","shape":[1,2],"data_offsets":[0,16]},"w":{"dtype":"F32","shape":[2],"data_offsets":[16,24]}}"#
+        var bytes = withUnsafeBytes(of: UInt64(header.utf8.count).littleEndian) { Array($0) } + Array(header.utf8)
+        for id in [Int64(0), 1] { bytes += withUnsafeBytes(of: id.littleEndian) { Array($0) } }
+        for value in [Float(1.5), -2] { bytes += withUnsafeBytes(of: value.bitPattern.littleEndian) { Array($0) } }
+        return bytes
+    }
+
+    @Test("an I64 tensor is refused by default, and checked for size then left out when skipped")
+    func skipsNamedDTypes() throws {
+        #expect(throws: CheckpointError.self) { try Safetensors.decode(Self.bytes()) }
+        let (tensors, _) = try Safetensors.decode(Self.bytes(), skipping: ["I64"])
+        #expect(tensors.map(\.name) == ["w"] && tensors[0].tensor.scalars == [1.5, -2])
+        var short = Self.bytes()
+        short.removeLast(8)   // the I64 tensor now claims bytes the F32 one needs
+        #expect(throws: CheckpointError.self) { try Safetensors.decode(short, skipping: ["I64"]) }
+    }
+}

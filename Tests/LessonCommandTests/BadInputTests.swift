@@ -29,11 +29,6 @@ struct BadInputTests {
         try expectRefusal(["zebra"], mentioning: ["unknown lesson 'zebra'", "positional-encoding"])
     }
 
-    @Test("a planned lesson that is not written yet says so")
-    func plannedLesson() throws {
-        try expectRefusal(["private-docs"], mentioning: ["not written yet"])
-    }
-
     @Test("invalid sizes", arguments: [
         (["--d-model", "7"], "--d-model"), (["--d-model", "0"], "--d-model"), (["--d-model", "-4"], "--d-model"),
         (["--positions", "0"], "--positions"), (["--positions", "-3"], "--positions"),

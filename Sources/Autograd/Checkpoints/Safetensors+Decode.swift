@@ -7,9 +7,11 @@ import TensorCore
 extension Safetensors {
     /// The tensors (in file order, which is name order for our files) and metadata in `bytes`.
     ///
+    /// - Parameter skipping: dtypes (such as Hugging Face's `I64` position ids) whose tensors
+    ///   are checked for size and left out of the result instead of refused.
     /// - Throws: `CheckpointError` (with `path` as given) for a truncated, corrupted or
     ///   unsupported file.
-    public static func decode(_ bytes: [UInt8], path: String = "<memory>") throws
+    public static func decode(_ bytes: [UInt8], path: String = "<memory>", skipping: Set<String> = []) throws
         -> (tensors: [(name: String, tensor: Tensor)], metadata: [String: String]) {
         func fail(_ reason: String) -> CheckpointError { CheckpointError(path: path, reason: reason) }
         guard bytes.count >= 8 else {
@@ -33,10 +35,14 @@ extension Safetensors {
         }
         let dataLength = bytes.count - dataStart
         var entries: [(name: String, shape: [Int], begin: Int, end: Int)] = []
+        var skipped: [(name: String, shape: [Int], begin: Int, end: Int)] = []
         for (name, raw) in header where name != "__metadata__" {
             guard let entry = raw as? [String: Any] else { throw fail("the entry for \(name) is not an object") }
             guard let dtype = entry["dtype"] as? String else { throw fail("tensor \(name) has no dtype") }
-            guard dtype == "F32" else { throw fail("tensor \(name) has dtype \(dtype); only F32 is supported") }
+            let skip = skipping.contains(dtype)
+            guard dtype == "F32" || skip else { throw fail("tensor \(name) has dtype \(dtype); only F32 is supported") }
+            let elementBytes = skip ? (Self.dtypeBytes[dtype] ?? 0) : 4
+            guard elementBytes > 0 else { throw fail("tensor \(name) has dtype \(dtype) of unknown size") }
             guard let shape = integers(entry["shape"]), shape.allSatisfy({ $0 >= 0 }) else {
                 throw fail("tensor \(name) has no valid shape")
             }
@@ -44,17 +50,17 @@ extension Safetensors {
                 throw fail("tensor \(name) has no valid data_offsets")
             }
             let count = shape.reduce(1) { $0.multipliedReportingOverflow(by: $1).overflow ? Int.max : $0 * $1 }
-            guard count < Int.max / 4, offsets[1] - offsets[0] == 4 * count else {
-                throw fail("tensor \(name) of shape \(shape) needs \(4 * count) bytes but data_offsets span \(offsets[1] - offsets[0])")
+            guard count < Int.max / 8, offsets[1] - offsets[0] == elementBytes * count else {
+                throw fail("tensor \(name) of shape \(shape) needs \(elementBytes * count) bytes but data_offsets span \(offsets[1] - offsets[0])")
             }
             guard offsets[1] <= dataLength else {
                 throw fail("tensor \(name) ends at byte \(offsets[1]) of the data but the file holds \(dataLength) (truncated)")
             }
-            entries.append((name, shape, offsets[0], offsets[1]))
+            if skip { skipped.append((name, shape, offsets[0], offsets[1])) } else { entries.append((name, shape, offsets[0], offsets[1])) }
         }
         entries.sort { ($0.begin, $0.end) < ($1.begin, $1.end) }
         var position = 0
-        for entry in entries {
+        for entry in (entries + skipped).sorted(by: { ($0.begin, $0.end) < ($1.begin, $1.end) }) {
             guard entry.begin == position else { throw fail("tensor \(entry.name) does not start where the previous one ends (overlap or gap)") }
             position = entry.end
         }
@@ -75,6 +81,10 @@ extension Safetensors {
         }
         return (tensors, metadata)
     }
+
+    /// Bytes per element of the dtypes a file may hold.
+    static let dtypeBytes: [String: Int] = ["F64": 8, "F32": 4, "F16": 2, "BF16": 2, "I64": 8, "I32": 4, "I16": 2,
+                                            "I8": 1, "U8": 1, "BOOL": 1]
 
     /// A JSON array of integers (NSNumber or Int, never fractional), else `nil`.
     static func integers(_ value: Any?) -> [Int]? {

@@ -55,12 +55,13 @@ public final class TransformerEncoderLayer: Module {
     public let normFirst: Bool
     let dropout: Dropout
 
+    /// - Parameter layerNormEpsilon: ε of both layer norms (BERT uses 1e-12).
     public init(width: Int, heads: Int, hidden: Int, dropout: Float = 0, normFirst: Bool = true,
-                generator: inout SeededGenerator) {
+                layerNormEpsilon: Float = 1e-5, generator: inout SeededGenerator) {
         attention = MultiHeadAttention(width: width, heads: heads, generator: &generator)
         feedForward = FeedForward(width: width, hidden: hidden, dropout: dropout, generator: &generator)
-        norm1 = LayerNorm(width: width)
-        norm2 = LayerNorm(width: width)
+        norm1 = LayerNorm(width: width, epsilon: layerNormEpsilon)
+        norm2 = LayerNorm(width: width, epsilon: layerNormEpsilon)
         self.normFirst = normFirst
         self.dropout = Dropout(probability: dropout, generator: &generator)
     }
