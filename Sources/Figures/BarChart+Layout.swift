@@ -119,7 +119,7 @@ extension BarChart {
         let margin = FigureStyle.margin
         let lineHeight = { (size: Int) throws -> Int in try Canvas.measureText("Ag", size: size).height }
         var top = margin
-        if !title.isEmpty { top += try lineHeight(FigureStyle.titleSize) + 14 }
+        if FigureStyle.showsTitle(title) { top += try lineHeight(FigureStyle.titleSize) + 14 }
         var right = width - margin - 12
         if legendOutside { right -= try Legend.size(legendEntries()).width + 20 }
 

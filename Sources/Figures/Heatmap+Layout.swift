@@ -73,7 +73,7 @@ extension Heatmap {
         let cellWidth = Double(plotWidth) / Double(columns), cellHeight = Double(plotHeight) / Double(rows)
         let xLabels = try axisLabels(xTicks, count: columns, cell: cellWidth, alongX: true)
         let yLabels = try axisLabels(yTicks, count: rows, cell: cellHeight, alongX: false)
-        let titleHeight = title.isEmpty ? 0 : try lineHeight(FigureStyle.titleSize) + 14
+        let titleHeight = !FigureStyle.showsTitle(title) ? 0 : try lineHeight(FigureStyle.titleSize) + 14
         let axisTitleHeight = try lineHeight(FigureStyle.axisTitleSize)
         let tickSpace = Self.tickLength + 4
 
@@ -101,7 +101,7 @@ extension Heatmap {
         var width = right + margin
         let bottomSpace = (try? lineHeight(FigureStyle.tickSize)).map { $0 / 2 } ?? 0
         let height = max(bottom, colorbar.bottom + bottomSpace) + margin
-        let titleWidth = title.isEmpty ? 0 : try Canvas.measureText(title, size: FigureStyle.titleSize).width
+        let titleWidth = !FigureStyle.showsTitle(title) ? 0 : try Canvas.measureText(title, size: FigureStyle.titleSize).width
         let xTitleWidth = xLabel.isEmpty ? 0 : try Canvas.measureText(xLabel, size: FigureStyle.axisTitleSize).width
         width = max(width, titleWidth + 2 * margin, xTitleWidth + 2 * margin)
         // A title wider than the rest: the plot, its axes and the colorbar move to the middle

@@ -139,7 +139,7 @@ extension LineChart {
         let lineHeight = { (size: Int) throws -> Int in try Canvas.measureText("Ag", size: size).height }
 
         var top = margin
-        if !title.isEmpty { top += try lineHeight(FigureStyle.titleSize) + 14 }
+        if FigureStyle.showsTitle(title) { top += try lineHeight(FigureStyle.titleSize) + 14 }
         var bottom = height - margin - FigureStyle.tickLength - 4 - (try lineHeight(FigureStyle.tickSize))
         if !xLabel.isEmpty { bottom -= try lineHeight(FigureStyle.axisTitleSize) + 8 }
 
