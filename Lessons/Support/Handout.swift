@@ -80,7 +80,7 @@ struct Handout {
     var blocks: [Block] {
         var blocks: [Block] = []
         var paragraph: [String] = [], marker: String?
-        var code: [String]?, table: [String] = []
+        var code: [String]?, indented: [String]?, table: [String] = []
         func flush() {
             if !paragraph.isEmpty { blocks.append(.paragraph(text: paragraph.joined(separator: " "), listMarker: marker)) }
             if !table.isEmpty { blocks.append(.table(table)) }
@@ -94,6 +94,17 @@ struct Handout {
                 continue
             }
             if trimmed.hasPrefix("```") { flush(); code = []; continue }
+            // An indented block after a blank line is code (commands, formulas); a list item's
+            // continuation lines are indented less.
+            if line.hasPrefix("    "), paragraph.isEmpty || indented != nil {
+                if indented == nil { flush(); indented = [] }
+                indented!.append(String(line.dropFirst(4)))
+                continue
+            }
+            if let lines = indented {
+                blocks.append(.code(lines.joined(separator: "\n")))
+                indented = nil
+            }
             if trimmed.isEmpty { flush(); continue }
             if trimmed.hasPrefix("|") { if !paragraph.isEmpty { flush() }; table.append(trimmed); continue }
             if trimmed.hasPrefix("#") {
@@ -111,7 +122,7 @@ struct Handout {
             paragraph.append(trimmed)
         }
         flush()
-        if let code { blocks.append(.code(code.joined(separator: "\n"))) }
+        if let code = code ?? indented { blocks.append(.code(code.joined(separator: "\n"))) }
         return blocks
     }
 
@@ -162,12 +173,14 @@ struct Handout {
             if let open = listOpen { body += "</\(open)>\n"; listOpen = nil }
         }
         let subtitle = "Run with seed \(seed)\(quick ? ", quick sizes" : ""). Figures, data and tables are in this folder."
-        body += "<p class=\"meta\">\(Self.escape(summary)). \(Self.escape(subtitle))</p>\n"
+        let meta = "<p class=\"meta\">\(Self.escape(summary)). \(Self.escape(subtitle))</p>\n"
+        var metaShown = false
         for block in blocks {
             switch block {
             case let .heading(level, text):
                 closeList()
                 body += "<h\(min(level, 4))>\(Self.inline(text))</h\(min(level, 4))>\n"
+                if level == 1 && !metaShown { body += meta; metaShown = true }
             case let .paragraph(text, marker):
                 let described = figuresDescribed(by: text).filter { !placed.contains($0.name) }
                 let kind = marker.map { $0.first!.isNumber ? "ol" : "ul" }
@@ -222,8 +235,8 @@ struct Handout {
         let title = blocks.lazy.compactMap { block -> String? in
             if case let .heading(1, text) = block { text } else { nil }
         }.first ?? "Lesson \(lessonName)"
-        if !blocks.contains(where: { if case .heading(1, _) = $0 { true } else { false } }) {
-            body = "<h1>\(Self.escape(title))</h1>\n" + body
+        if !metaShown {
+            body = "<h1>\(Self.escape(title))</h1>\n" + meta + body
         }
         return Self.page(title: "\(title) — Transformer Playground", body: body)
     }
