@@ -124,6 +124,9 @@ public struct ExportedFigure: Sendable {
 }
 
 extension Figure {
+    /// The largest type scale an export uses (about 40-pixel tick labels).
+    static var largestFontScale: Double { 4 }
+
     /// Renders the figure for export: at its size the type grows until the smallest text of the
     /// figure's style reaches the size's point size (re-laying out, since larger labels take more
     /// room), and the picture is scaled to the size's pixel width.
@@ -140,15 +143,22 @@ extension Figure {
             trial.fontScale = fontScale
             return try FigureStyle.$environment.withValue(trial) { try render() }
         }
-        // A heatmap grows with its labels, so a few rounds may be needed; each only raises the scale.
+        /// The style's smallest text in points at the placed width.
+        func smallestPoints(_ canvas: Canvas, _ fontScale: Double) -> Double {
+            Double(FigureStyle.smallestBaseSize) * fontScale * size.widthInches * 72 / Double(canvas.width)
+        }
+        // Larger type makes some figures wider (a heatmap's plot grows with its labels), so the
+        // scale is raised in a few rounds, and only while that brings the text closer to the
+        // size's points: a figure that grows as fast as its type keeps the best round.
         for _ in 0..<6 {
-            let pointsPerPixel = size.widthInches * 72 / Double(canvas.width)
-            let needed = size.smallestTextPoints / (Double(FigureStyle.smallestBaseSize) * pointsPerPixel)
-            if needed <= environment.fontScale { break }
-            let target = max(needed, environment.fontScale * 1.02)
+            let achieved = smallestPoints(canvas, environment.fontScale)
+            if achieved >= size.smallestTextPoints { break }
+            let target = min(Self.largestFontScale, environment.fontScale * size.smallestTextPoints / achieved * 1.001)
+            guard target > environment.fontScale * 1.01 else { break }
             do {
-                canvas = try rendered(fontScale: target)
-                environment.fontScale = target
+                let trial = try rendered(fontScale: target)
+                guard smallestPoints(trial, target) > achieved * 1.02 else { break }
+                (canvas, environment.fontScale) = (trial, target)
             } catch is FigureError {
                 // Type this large leaves no room for the plot (a chart with a wide legend): use
                 // the largest scale that still lays out, found by bisection; its smallest text

@@ -45,7 +45,9 @@ extension Canvas {
         guard FigureStyle.showsTitle(title) else { return }
         let room = width - 2 * FigureStyle.margin
         var size = FigureStyle.titleSize
-        while size > 16, try measureText(title, size: size).width > room { size -= 1 }
+        // Enlarged type (an export) may shrink a long title down to the smallest text size.
+        let smallest = FigureStyle.environment.fontScale == 1 ? 16 : FigureStyle.scaled(FigureStyle.smallestBaseSize)
+        while size > smallest, try measureText(title, size: size).width > room { size -= 1 }
         let half = Double(try measureText(title, size: size).width) / 2
         let margin = Double(FigureStyle.margin)
         let center = half * 2 > Double(room) ? Double(width) / 2 : min(max(x, margin + half), Double(width) - margin - half)

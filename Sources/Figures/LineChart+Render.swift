@@ -24,7 +24,12 @@ extension LineChart {
                     notes = try placeAnnotations(data, layout, avoiding: labels.map(\.rect))
                 }
                 let size = try Legend.size(entries)
-                legendBox = PixelRect(x: layout.plot.right + 20, y: layout.plot.y, width: size.width, height: size.height)
+                if let top = layout.legendAbove {
+                    let x = max(FigureStyle.margin, (layout.plot.x + layout.plot.right - size.width) / 2)
+                    legendBox = PixelRect(x: x, y: top, width: size.width, height: size.height)
+                } else {
+                    legendBox = PixelRect(x: layout.plot.right + 20, y: layout.plot.y, width: size.width, height: size.height)
+                }
             }
         }
 
