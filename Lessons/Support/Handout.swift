@@ -197,7 +197,7 @@ struct Handout {
                 closeList()
                 // The paragraph that says what to look for becomes the caption of its figures.
                 let number = marker.map { $0.first!.isNumber ? $0 : "" } ?? ""
-                body += "<figure>\n"
+                body += "<figure id=\"\(Self.escape(described[0].name))\">\n"
                 for figure in described {
                     placed.insert(figure.name)
                     body += image(figure)
@@ -218,7 +218,7 @@ struct Handout {
             body += "<h2>More figures</h2>\n"
             for figure in others {
                 let caption = captions.first { $0.name == figure.name }?.caption ?? figure.title
-                body += "<figure>\n\(image(figure))<figcaption><b>\(Self.escape(figure.title))</b>. " +
+                body += "<figure id=\"\(Self.escape(figure.name))\">\n\(image(figure))<figcaption><b>\(Self.escape(figure.title))</b>. " +
                     "\(Self.escape(caption)).<span class=\"files\">\(links(for: figure))</span></figcaption>\n</figure>\n"
             }
         }

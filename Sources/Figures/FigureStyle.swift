@@ -23,6 +23,15 @@ enum FigureStyle {
         return scale == 1 ? size : Int((Double(size) * scale - 1e-9).rounded(.up))
     }
 
+    /// The axis-title size, made smaller under enlarged type (an export) until `text` fits in
+    /// `room` pixels or reaches the smallest text size; at standard size always `axisTitleSize`.
+    static func axisTitleSize(fitting text: String, in room: Int) throws -> Int {
+        var size = axisTitleSize
+        guard environment.fontScale != 1 else { return size }
+        while size > scaled(smallestBaseSize), try Canvas.measureText(text, size: size).width > room { size -= 1 }
+        return size
+    }
+
     /// Whether a figure with this title draws it: not when it is empty, nor under `--no-title`.
     static func showsTitle(_ title: String) -> Bool {
         !title.isEmpty && environment.showsTitle
