@@ -113,7 +113,8 @@ struct Handout {
                 blocks.append(.heading(level: level, text: trimmed.dropFirst(level).trimmingCharacters(in: .whitespaces)))
                 continue
             }
-            if let item = Self.listMarker(trimmed), line.first != " " || paragraph.isEmpty {
+            // A numbered item starts at the left margin; a bulleted one may be nested under it.
+            if let item = Self.listMarker(trimmed), line.first != " " || paragraph.isEmpty || !item.first!.isNumber {
                 flush()
                 marker = item
                 paragraph = [String(trimmed.dropFirst(item.count)).trimmingCharacters(in: .whitespaces)]
@@ -150,12 +151,13 @@ struct Handout {
         return figures.filter { figure in names.contains { Self.matches(figure.name, pattern: $0) } }
     }
 
-    /// Whether `name` matches `pattern`, where `<anything>` in the pattern stands for any text.
+    /// Whether `name` matches `pattern`, where `<anything>` or `*` in the pattern stands for any text.
     static func matches(_ name: String, pattern: String) -> Bool {
-        guard pattern.contains("<") else { return name == pattern }
+        guard pattern.contains("<") || pattern.contains("*") else { return name == pattern }
         var regex = "^"
         var inside = false
         for character in pattern {
+            if character == "*" && !inside { regex += ".+"; continue }
             if character == "<" { inside = true; regex += ".+"; continue }
             if character == ">" { inside = false; continue }
             if !inside { regex += NSRegularExpression.escapedPattern(for: String(character)) }
@@ -187,7 +189,10 @@ struct Handout {
                 if described.isEmpty {
                     if let kind {
                         if listOpen != kind { closeList(); body += "<\(kind)>\n"; listOpen = kind }
-                        body += "<li>\(Self.inline(text))</li>\n"
+                        // The README's own number, so that a list interrupted by a figure or a
+                        // nested list goes on counting from where it was.
+                        let value = kind == "ol" ? " value=\"\(marker!.prefix(while: \.isNumber))\"" : ""
+                        body += "<li\(value)>\(Self.inline(text))</li>\n"
                     } else {
                         closeList()
                         body += "<p>\(Self.inline(text))</p>\n"
