@@ -124,6 +124,16 @@ public struct ExportedFigure: Sendable {
 }
 
 extension Figure {
+    /// Renders the figure and writes it as an SVG file, atomically.
+    ///
+    ///     try heatmap.writeSVG(to: "Output/attention.svg")
+    ///
+    /// - Parameter path: where to write; its folder must exist.
+    /// - Throws: `FigureError` from rendering or writing.
+    public func writeSVG(to path: String) throws {
+        try render().writeSVG(to: path)
+    }
+
     /// The largest type scale an export uses (about 40-pixel tick labels).
     static var largestFontScale: Double { 4 }
 
@@ -144,6 +154,8 @@ extension Figure {
             return try FigureStyle.$environment.withValue(trial) { try render() }
         }
         /// The style's smallest text in points at the placed width.
+        // Steered by the style's smallest size: labels that shrink to fit a crowded axis would
+        // ask for ever larger type, which only crowds them more.
         func smallestPoints(_ canvas: Canvas, _ fontScale: Double) -> Double {
             Double(FigureStyle.smallestBaseSize) * fontScale * size.widthInches * 72 / Double(canvas.width)
         }

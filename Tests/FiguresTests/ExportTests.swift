@@ -127,7 +127,7 @@ extension Canvas {
     /// Decodes PNG bytes by way of a temporary file.
     init(pngData bytes: [UInt8]) throws {
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("export-\(UUID().uuidString).png").path
-        FileManager.default.createFile(atPath: path, contents: Data(bytes))
+        try Data(bytes).write(to: URL(fileURLWithPath: path))
         defer { try? FileManager.default.removeItem(atPath: path) }
         try self.init(pngFile: path)
     }
