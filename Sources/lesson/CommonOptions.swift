@@ -28,7 +28,7 @@ struct CommonOptions: ParsableArguments {
         valueName: "backend"))
     var gemm: String = "auto"
 
-    @Option(name: .long, help: ArgumentHelp("Figure files, comma-separated: png, svg or png,svg (default: png).", valueName: "formats"))
+    @Option(name: .long, help: ArgumentHelp("Figure files, comma-separated: png, svg or png,svg.", valueName: "formats"))
     var format: String = "png"
 
     @Option(name: .long, help: ArgumentHelp(
@@ -36,7 +36,7 @@ struct CommonOptions: ParsableArguments {
         "print (9 pt at 6.5 in, 300 dpi). Default: the standard 1000-pixel figures.", valueName: "size"))
     var size: String?
 
-    @Option(name: .long, help: ArgumentHelp("Figure colours: light, dark or transparent (default: light).", valueName: "theme"))
+    @Option(name: .long, help: ArgumentHelp("Figure colours: light, dark or transparent.", valueName: "theme"))
     var theme: String = "light"
 
     @Flag(name: .customLong("no-title"), help: "Leave titles out of the figures (the handout's captions keep them).")

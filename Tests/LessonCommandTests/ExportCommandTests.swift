@@ -82,6 +82,18 @@ struct ExportCommandTests {
         #expect(LessonRunner.files(in: run.folder).isEmpty)
     }
 
+    @Test("lesson all gives lesson options to the lessons that have them, checked before any lesson runs")
+    func allPassesLessonOptions() throws {
+        let refused = try LessonRunner.run(["all", "--quick", "--positions", "0", "--output", "course"])
+        #expect(refused.status == 64 && refused.stderr.contains("--positions"), "\(refused.stderr)")
+        #expect(LessonRunner.files(in: refused.folder).isEmpty)
+        let unknown = try LessonRunner.run(["all", "--quick", "--no-such-option", "--output", "course"])
+        #expect(unknown.status == 64 && unknown.stderr.contains("no lesson has the option '--no-such-option'"), "\(unknown.stderr)")
+        #expect(LessonRunner.files(in: unknown.folder).isEmpty)
+        let only = try LessonRunner.run(["all", "--only", "pe", "--output", "course"])
+        #expect(only.status == 64 && LessonRunner.files(in: only.folder).isEmpty)
+    }
+
     @Test("every lesson's handout opens in headless Chromium with every image loaded, no console error, nothing fetched from the network")
     func handoutsInChromium() throws {
         guard let chromium = ["/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome"]
