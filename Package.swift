@@ -82,6 +82,6 @@ let package = Package(
         .testTarget(name: "AutogradTests", dependencies: ["Autograd", "TensorCore", "TestSupport"], exclude: ["References"]),
         .testTarget(name: "FiguresTests", dependencies: ["Figures", "CPNG"]),
         .testTarget(name: "LessonsTests", dependencies: ["Lessons", "Autograd", "TensorCore", "TestSupport"], exclude: ["References"]),
-        .testTarget(name: "LessonCommandTests", dependencies: ["lesson", "TensorCore", "TestSupport"]),
+        .testTarget(name: "LessonCommandTests", dependencies: ["lesson", "TensorCore", "TestSupport"], exclude: ["Scripts"]),
     ]
 )

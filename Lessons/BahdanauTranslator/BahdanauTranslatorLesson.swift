@@ -30,6 +30,15 @@ import TensorCore
 public enum BahdanauTranslatorLesson: Lesson {
     public static let name = "bahdanau-translator"
     public static let summary = "an RNN encoder-decoder, its bottleneck, and additive attention, trained on a toy corpus"
+    public static let figureCaptions: [(name: String, caption: String)] = [
+        ("length_histogram", "sentence lengths in the training split"),
+        ("loss_curves", "training loss of the plain encoder-decoder and the one with attention"),
+        ("by_length", "held-out translation quality against English sentence length, with and without attention"),
+        ("alignment_1", "attention weights α of a translated sentence: which English word each French word looks at"),
+        ("alignment_2", "attention weights α of a second sentence"),
+        ("alignment_3", "attention weights α of a third sentence"),
+        ("alignment_4", "attention weights α of a fourth sentence"),
+    ]
 
     public struct Options: ParsableArguments {
         @Option(help: ArgumentHelp("Training sentence pairs (default: 24000; 3000 with --quick).", valueName: "n"))

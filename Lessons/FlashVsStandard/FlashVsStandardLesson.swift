@@ -30,6 +30,17 @@ import TensorCore
 public enum FlashVsStandardLesson: Lesson {
     public static let name = "flash-vs-standard"
     public static let summary = "standard attention vs FlashAttention: tiling, online softmax, recomputation, measured"
+    public static let figureCaptions: [(name: String, caption: String)] = [
+        ("walkthrough-S", "the scores S = QKᵀ/√d of a small example, tile by tile"),
+        ("walkthrough-tiles", "the step at which FlashAttention computes each score of S"),
+        ("walkthrough-P-tiles", "p̃ = exp(S − m) block by block, with m the running maximum"),
+        ("walkthrough-m-l", "the running maximum m and sum l of each query, block by block"),
+        ("walkthrough-output", "the output after each block, and the float64 reference"),
+        ("timings", "time per call against sequence length N, standard vs Flash, forward and backward"),
+        ("memory", "extra memory against N: standard stores N×N, Flash a few vectors"),
+        ("block-sweep", "Flash forward time for each pair of block sizes"),
+        ("causal-tiles", "with a causal mask, the step at which each score is computed; masked tiles are skipped"),
+    ]
 
     public struct Options: ParsableArguments {
         @Option(help: ArgumentHelp("Attention heads H, batch 1 (default: 1).", valueName: "h"))

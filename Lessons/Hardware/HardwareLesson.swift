@@ -31,6 +31,13 @@ import _Support
 public enum HardwareLesson: Lesson {
     public static let name = "hardware"
     public static let summary = "compute-bound vs memory-bound: memory hierarchy, peaks, roofline, attention's time, measured here"
+    public static let figureCaptions: [(name: String, caption: String)] = [
+        ("latency", "load latency against working-set size: a staircase, one step per cache level"),
+        ("bandwidth", "read bandwidth against working-set size, one thread and all threads"),
+        ("roofline", "this machine's roofline, with the GEMMs and attention's passes on it"),
+        ("attention-time", "standard attention pass by pass: where the time goes as N grows"),
+        ("attention-shares", "share of the time vs share of the FLOPs for each pass"),
+    ]
 
     public struct Options: ParsableArguments {
         @Option(name: .customLong("gemm-sizes"), help: ArgumentHelp(

@@ -30,6 +30,20 @@ import TensorCore
 public enum LanguageModelingLesson: Lesson {
     public static let name = "language-modeling"
     public static let summary = "causal vs masked vs sequence-to-sequence objectives, trained here and compared"
+    public static let figureCaptions: [(name: String, caption: String)] = [
+        ("masks", "what each objective lets a token see: causal, masked, sequence-to-sequence"),
+        ("loss_curves", "held-out loss against tokens seen for the three models"),
+        ("sentence_scores", "log p(word | words before) for every word of a sentence, per model"),
+        ("fill_blank_1", "the first fill-in-the-blank sentence: masked vs causal model's guesses"),
+        ("fill_blank_2", "the second fill-in-the-blank sentence: masked vs causal model's guesses"),
+        ("long_range", "p(right word) as more words pile up between it and its cue"),
+        ("attention_clm_mean", "the causal model's last-layer attention, mean over heads"),
+        ("attention_clm_head", "the causal model's most focused head"),
+        ("attention_mlm_mean", "the masked model's last-layer attention, mean over heads"),
+        ("attention_mlm_head", "the masked model's most focused head"),
+        ("attention_seq2seq_mean", "the sequence-to-sequence model's last-layer attention, mean over heads"),
+        ("attention_seq2seq_head", "the sequence-to-sequence model's most focused head"),
+    ]
 
     public struct Options: ParsableArguments {
         @Option(help: ArgumentHelp("Print the CLM's per-token log-probabilities of TEXT and write score.csv.", valueName: "text"))

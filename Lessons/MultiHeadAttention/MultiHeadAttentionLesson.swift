@@ -34,7 +34,7 @@ public enum MultiHeadAttentionLesson: Lesson {
     public static let summary = "Q/K/V, 1/√d_k, heads, and a model trained here that resolves \"it\""
 
     /// Every figure the lesson writes (file name without `.png`) with a one-line caption.
-    static let figureCaptions: [(name: String, caption: String)] = [
+    public static let figureCaptions: [(name: String, caption: String)] = [
         ("architecture", "The 2017 transformer's encoder and decoder, with the sizes of this lesson's model"),
         ("one_head_x", "Step 0: the sentence's embeddings plus positional encoding, one row per word"),
         ("one_head_q", "Step 1: the queries Q = X W_q of one head"),

@@ -26,6 +26,17 @@ import TensorCore
 public enum PositionalEncodingLesson: Lesson {
     public static let name = "positional-encoding"
     public static let summary = "sinusoidal positional encoding: why attention needs it, its waves, relative positions"
+    public static let figureCaptions: [(name: String, caption: String)] = [
+        ("order_matters", "without position, swapping two words leaves every token's attention output unchanged"),
+        ("pe", "the PE matrix: fast waves in the first dimensions, slow ones in the last"),
+        ("curves", "a few dimensions of PE over positions: sines and cosines of falling frequency"),
+        ("similarity", "dot products between the encodings of every pair of positions: a band along the diagonal"),
+        ("similarity_by_distance", "similarity against the distance between positions: the same at every starting position"),
+        ("rotation", "moving k positions rotates each sine–cosine pair by a fixed angle"),
+        ("wavelengths", "the wavelength of each pair of dimensions, from 2π to 10000·2π"),
+        ("example_encoder", "the lecture's encoder example: word embedding + its position's encoding, row by row"),
+        ("example_decoder", "the lecture's decoder example: word embedding + its position's encoding, row by row"),
+    ]
 
     public struct Options: ParsableArguments {
         @Option(help: ArgumentHelp("Positions to encode (default: 128; 32 with --quick).", valueName: "n"))
@@ -64,13 +75,15 @@ public enum PositionalEncodingLesson: Lesson {
 
     public static func run(_ options: Options, in context: LessonContext) throws {
         let (positions, dModel) = options.sizes(quick: context.quick)
-        try showThatAttentionIgnoresOrder(context)
+        // With --only, a step runs only if it writes a figure that was asked for.
+        let wants = { (names: [String]) in names.contains(where: context.wants) }
+        if wants(["order_matters"]) { try showThatAttentionIgnoresOrder(context) }
         let pe = try encodePositions(positions: positions, dModel: dModel, context)
-        try plotDimensionsOverPositions(pe, context)
-        try similarityBetweenPositions(pe, context)
-        try offsetsAreRotations(pe, context)
-        try wavelengthsOfThePairs(dModel: dModel, positions: positions, context)
-        try addEncodingToEmbeddings(context)
+        if wants(["curves"]) { try plotDimensionsOverPositions(pe, context) }
+        if wants(["similarity", "similarity_by_distance"]) { try similarityBetweenPositions(pe, context) }
+        if wants(["rotation"]) { try offsetsAreRotations(pe, context) }
+        if wants(["wavelengths"]) { try wavelengthsOfThePairs(dModel: dModel, positions: positions, context) }
+        if wants(["example_encoder", "example_decoder"]) { try addEncodingToEmbeddings(context) }
     }
 
     // MARK: - 1. Why attention needs position

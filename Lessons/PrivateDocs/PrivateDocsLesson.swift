@@ -33,7 +33,7 @@ public enum PrivateDocsLesson: Lesson {
     static let defaultModelFolder = "Models/all-MiniLM-L6-v2"
 
     /// Every figure the lesson can write (name without .png) with a one-line caption.
-    static let figureCaptions: [(name: String, caption: String)] = [
+    public static let figureCaptions: [(name: String, caption: String)] = [
         ("encoder_loss", "Contrastive loss of the built-in encoder while it trains, held-out pairs beside training batches."),
         ("frog_vectors", "\"Frog on a log.\": each token's learned input vector (first dimensions), one row per token."),
         ("similarity_by_id", "Ten words compared by how close their token ids are: a pattern with no meaning."),

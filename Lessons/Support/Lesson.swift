@@ -15,6 +15,10 @@ public protocol Lesson {
     static var name: String { get }
     /// One line for `lesson list`.
     static var summary: String { get }
+    /// Every figure the lesson can write, by file name without extension, with one line on what
+    /// it shows: for `--list-figures`, for checking `--only`, and for the handout when the
+    /// lesson's README says nothing of a figure. Known without running the lesson.
+    static var figureCaptions: [(name: String, caption: String)] { get }
     /// Checks the options and the resources they need (memory) before anything is written.
     /// - Throws: `LessonError` (or a `TensorError`) with a one-line message.
     static func validate(_ options: Options, quick: Bool) throws
@@ -24,6 +28,11 @@ public protocol Lesson {
 
 extension Lesson {
     public static func validate(_ options: Options, quick: Bool) throws {}
+
+    /// The one-line caption of figure `name`, if the lesson writes such a figure.
+    public static func caption(of name: String) -> String? {
+        figureCaptions.first { $0.name == name }?.caption
+    }
 }
 
 /// Every lesson that can run, in course order. Adding a lesson means adding one line here.

@@ -21,20 +21,39 @@ public final class LessonContext {
     public let seed: UInt64
     /// Small sizes, for tests and a quick look.
     public let quick: Bool
+    /// How figures are written: formats, size, theme, title, and which ones.
+    public let figures: FigureOutput
     /// Files written so far, in order.
     public private(set) var writtenFiles: [String] = []
+    /// Figures written so far, in order, for the handout.
+    public private(set) var savedFigures: [SavedFigure] = []
+    /// Tables shown so far, in order, for the handout.
+    public private(set) var shownTables: [(name: String, table: Table)] = []
 
     private var sectionNumber = 0
     private let out: (String) -> Void
 
     /// A context writing into `outputDirectory`, which must already be prepared
     /// (see `prepareOutputDirectory`).
-    public init(outputDirectory: String, seed: UInt64, quick: Bool, print out: @escaping (String) -> Void = { Swift.print($0) }) {
+    public init(outputDirectory: String, seed: UInt64, quick: Bool, figures: FigureOutput = FigureOutput(),
+                print out: @escaping (String) -> Void = { Swift.print($0) }) {
         self.outputDirectory = outputDirectory
         self.seed = seed
         self.quick = quick
+        self.figures = figures
         self.out = out
     }
+
+    /// Whether this run writes the figure `name`: always, unless `--only` names others. A lesson
+    /// may skip the work behind figures nobody asked for.
+    ///
+    ///     if context.wants("similarity") { try similarityBetweenPositions(pe, context) }
+    public func wants(_ name: String) -> Bool {
+        figures.only.map { $0.contains(name) } ?? true
+    }
+
+    /// Whether this run writes files other than the figures `--only` names (tables, notes).
+    public var writesEverything: Bool { figures.only == nil }
 
     // MARK: - Prose
 
@@ -59,17 +78,36 @@ public final class LessonContext {
         case table(Table)
     }
 
-    /// Renders `figure` to `<name>.png` and writes the data behind it beside it.
+    /// Renders `figure` to `<name>.png` (and `.svg`, as `figures.formats` asks) and writes the
+    /// data behind it beside it; nothing when `--only` leaves the figure out.
     public func save(_ figure: some Figure, as name: String, data: FigureData) throws {
-        let canvas = try figure.render()
+        guard wants(name) else { return }
+        let exported = try figure.export(figures.export)
+        let dataFile: String
         switch data {
-        case .tensor(let tensor): try save(tensor, as: name)
-        case .table(let table): try write(table.csv(), to: "\(name).csv")
+        case .tensor(let tensor):
+            try save(tensor, as: name)
+            dataFile = "\(name).npy"
+        case .table(let table):
+            try write(table.csv(), to: "\(name).csv")
+            dataFile = "\(name).csv"
         }
-        let path = self.path(for: "\(name).png")
-        try canvas.writePNG(to: path)
-        record(path)
-        out("  ↳ figure \(displayPath(path)): \(figure.title)")
+        var files: [String] = []
+        for format in figures.formats {
+            let path = self.path(for: "\(name).\(format.rawValue)")
+            switch format {
+            case .png: try exported.writePNG(to: path)
+            case .svg: try exported.writeSVG(to: path)
+            }
+            record(path)
+            files.append("\(name).\(format.rawValue)")
+        }
+        savedFigures.append(SavedFigure(name: name, title: figure.title, files: files, dataFile: dataFile))
+        out("  ↳ figure \(files.map { displayPath(self.path(for: $0)) }.joined(separator: ", ")): \(figure.title)")
+        if let size = figures.export.size, let points = exported.smallestTextPoints, points < size.smallestTextPoints - 0.05 {
+            out("    (its smallest text is \(String(format: "%.1f", points)) pt at \(size.rawValue) size: " +
+                "too many labels to fit larger; the data beside it can be re-plotted)")
+        }
     }
 
     /// Prints `table` and writes it as `<name>.csv` and `<name>.md`. A long table is printed
@@ -84,6 +122,8 @@ public final class LessonContext {
         } else {
             out(indent(table.terminal(), by: 2))
         }
+        guard writesEverything else { return }
+        shownTables.append((name, table))
         try write(table.csv(), to: "\(name).csv")
         try write(table.markdown(), to: "\(name).md")
     }
@@ -91,12 +131,14 @@ public final class LessonContext {
     /// Writes `table` as `<name>.csv` only, without printing it: for long tables (every
     /// translation of a test set) that the lesson summarises otherwise.
     public func write(_ table: Table, as name: String) throws {
+        guard writesEverything else { return }
         try write(table.csv(), to: "\(name).csv")
     }
 
     /// Writes `text` (Markdown) as `<name>.md`, without printing it: prose a lesson computed
     /// from its numbers, such as a conclusion, for the slides.
     public func write(markdown text: String, as name: String) throws {
+        guard writesEverything else { return }
         try write(text, to: "\(name).md")
     }
 
@@ -114,6 +156,11 @@ public final class LessonContext {
     /// Remembers a written file once, in the order first written.
     private func record(_ path: String) {
         if !writtenFiles.contains(path) { writtenFiles.append(path) }
+    }
+
+    /// Writes `text` as `fileName` in the output folder and lists it: the handout pages.
+    func writeText(_ text: String, to fileName: String) throws {
+        try write(text, to: fileName)
     }
 
     /// Writes `tensor` as `<name>.npy`.
@@ -253,4 +300,34 @@ func indent(_ text: String, by spaces: Int) -> String {
     let pad = String(repeating: " ", count: spaces)
     return text.split(separator: "\n", omittingEmptySubsequences: false).map { $0.isEmpty ? "" : pad + $0 }
         .joined(separator: "\n")
+}
+
+// MARK: - Figure output
+
+/// How a run writes its figures: `--format`, `--size`, `--theme`, `--no-title`, `--only`.
+public struct FigureOutput: Sendable {
+    /// The files written for each figure, in this order (PNG by default).
+    public var formats: [FigureFormat]
+    /// Size, theme and title of every figure.
+    public var export: FigureExport
+    /// The figures to write (by name, without extension); nil for all of them, with the
+    /// lesson's tables and handout.
+    public var only: Set<String>?
+
+    public init(formats: [FigureFormat] = [.png], export: FigureExport = FigureExport(), only: Set<String>? = nil) {
+        self.formats = formats
+        self.export = export
+        self.only = only
+    }
+}
+
+/// A figure a run wrote: for the handout page.
+public struct SavedFigure: Sendable {
+    /// The name without extension (`pe`).
+    public let name: String
+    public let title: String
+    /// The figure's files, in the order of `--format` (`pe.png`, `pe.svg`).
+    public let files: [String]
+    /// The data beside it (`pe.npy`).
+    public let dataFile: String
 }

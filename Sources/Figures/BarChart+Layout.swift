@@ -119,7 +119,7 @@ extension BarChart {
         let margin = FigureStyle.margin
         let lineHeight = { (size: Int) throws -> Int in try Canvas.measureText("Ag", size: size).height }
         var top = margin
-        if !title.isEmpty { top += try lineHeight(FigureStyle.titleSize) + 14 }
+        if FigureStyle.showsTitle(title) { top += try lineHeight(FigureStyle.titleSize) + 14 }
         var right = width - margin - 12
         if legendOutside { right -= try Legend.size(legendEntries()).width + 20 }
 
@@ -187,13 +187,13 @@ extension BarChart {
         }
         // NOTE: a line box is taller than the ink of most words, so neighbouring boxes may
         // overlap by a few pixels before the letters touch.
-        for size in stride(from: FigureStyle.tickSize, through: 11, by: -1) where Double(try lineHeight(size) - 4) <= slot * 0.7071 {
+        for size in stride(from: FigureStyle.tickSize, through: FigureStyle.scaled(11), by: -1) where Double(try lineHeight(size) - 4) <= slot * 0.7071 {
             let w = try widths(size), h = try lineHeight(size)
             let reach = w.map { Int(Double($0 + h) * 0.7071) + 1 }
             let overhang = reach.indices.map { reach[$0] - Int(Double($0) * slot + slot / 2) }.max() ?? 0
             return CategoryLabels(items: all, size: size, rotation: .diagonal, depth: reach.max() ?? 0, overhang: max(0, overhang))
         }
-        for size in stride(from: FigureStyle.tickSize, through: 9, by: -1) where Double(try lineHeight(size) - 3) <= slot {
+        for size in stride(from: FigureStyle.tickSize, through: FigureStyle.scaled(9), by: -1) where Double(try lineHeight(size) - 3) <= slot {
             return CategoryLabels(items: all, size: size, rotation: .vertical, depth: try widths(size).max() ?? 0)
         }
         let every = Int((Double(try lineHeight(9) - 3) / slot).rounded(.up))
@@ -274,12 +274,13 @@ extension BarChart {
         let slot = Double(plotWidth) / Double(categories.count)
         let room = mode == .stacked ? Int(slot) - 6 : (x1 - x0) + 1
         let texts = barEnds().map(compactNumber)
-        for size in stride(from: FigureStyle.annotationSize, through: 10, by: -1) {
+        for size in stride(from: FigureStyle.annotationSize, through: FigureStyle.scaled(10), by: -1) {
             let widest = try texts.map { try Canvas.measureText($0, size: size).width }.max() ?? 0
             if widest <= room { return (size, false, try Canvas.measureText("0", size: size).height) }
         }
-        let widest = try texts.map { try Canvas.measureText($0, size: 12).width }.max() ?? 0
-        return (12, true, widest)
+        let upright = FigureStyle.scaled(12)
+        let widest = try texts.map { try Canvas.measureText($0, size: upright).width }.max() ?? 0
+        return (upright, true, widest)
     }
 
     /// The legend rows: every named group, with a colour square.

@@ -51,6 +51,26 @@ extension Canvas {
         throw FigureError("cannot encode PNG: \(libpngMessage(image))")
     }
 
+    /// The canvas encoded as a PNG file that says its resolution: a `pHYs` chunk after the
+    /// header gives `dpi` as pixels per metre, so that Keynote, PowerPoint and word processors
+    /// place the image at `width / dpi` inches. With `dpi` nil, exactly `pngData()`.
+    ///
+    ///     let bytes = try canvas.pngData(dpi: 288)   // placed at width / 288 inches
+    ///
+    /// - Throws: `FigureError` with libpng's message if encoding fails.
+    public func pngData(dpi: Double?) throws -> [UInt8] {
+        let bytes = try pngData()
+        guard let dpi, dpi > 0, dpi.isFinite else { return bytes }
+        // The signature (8 bytes) and the IHDR chunk (4 + 4 + 13 + 4 bytes) come first; pHYs
+        // must come before the image data, so right after IHDR is always a valid place.
+        let perMetre = UInt32((dpi / 0.0254).rounded())
+        var chunk: [UInt8] = Array("pHYs".utf8)
+        for _ in 0..<2 { chunk += bigEndian(perMetre) }
+        chunk.append(1)   // unit: the metre
+        let inserted = bigEndian(UInt32(chunk.count - 4)) + chunk + bigEndian(crc32(chunk))
+        return Array(bytes[..<33]) + inserted + Array(bytes[33...])
+    }
+
     /// Writes the canvas as a PNG file, atomically: a reader sees the old file or the whole new
     /// one, never a half-written one.
     ///
@@ -105,4 +125,19 @@ private func libpngMessage(_ image: png_image) -> String {
         String(decoding: raw.prefix(while: { $0 != 0 }), as: UTF8.self)
     }
     return text.isEmpty ? "unknown libpng error" : text
+}
+
+private func bigEndian(_ value: UInt32) -> [UInt8] {
+    [UInt8(value >> 24), UInt8((value >> 16) & 0xFF), UInt8((value >> 8) & 0xFF), UInt8(value & 0xFF)]
+}
+
+/// The CRC-32 that PNG chunks end with (ISO 3309, polynomial 0xEDB88320 reflected), over the
+/// chunk's type and data.
+func crc32(_ bytes: [UInt8]) -> UInt32 {
+    var crc: UInt32 = 0xFFFF_FFFF
+    for byte in bytes {
+        crc ^= UInt32(byte)
+        for _ in 0..<8 { crc = crc & 1 == 1 ? (crc >> 1) ^ 0xEDB8_8320 : crc >> 1 }
+    }
+    return crc ^ 0xFFFF_FFFF
 }

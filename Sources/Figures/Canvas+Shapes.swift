@@ -65,12 +65,19 @@ extension Canvas {
     ///   - width: thickness in pixels; 1 by default.
     ///   - dash: lengths of drawn and skipped pieces in pixels, repeated; empty for solid.
     public mutating func drawPolyline(_ points: [Point], color: Color, width: Double = 1, dash: [Double] = []) {
-        strokePolyline(points, color: color, width: width, dash: dash,
-                       clip: PixelRect(x: 0, y: 0, width: self.width, height: height))
+        record(.polyline(points, color: color, width: width, dash: dash, clip: nil))
+        paintPolyline(points, color: color, width: width, dash: dash,
+                      clip: PixelRect(x: 0, y: 0, width: self.width, height: height))
     }
 
     /// `drawPolyline`, drawing only inside `clip` (a chart's plot area).
     mutating func strokePolyline(_ points: [Point], color: Color, width lineWidth: Double, dash: [Double], clip: PixelRect) {
+        record(.polyline(points, color: color, width: lineWidth, dash: dash, clip: clip))
+        paintPolyline(points, color: color, width: lineWidth, dash: dash, clip: clip)
+    }
+
+    /// `strokePolyline` without recording the call.
+    mutating func paintPolyline(_ points: [Point], color: Color, width lineWidth: Double, dash: [Double], clip: PixelRect) {
         let finite = points.filter { $0.x.isFinite && $0.y.isFinite }
         guard !finite.isEmpty, lineWidth > 0, color.a > 0 else { return }
         let halfWidth = lineWidth / 2
@@ -207,6 +214,12 @@ extension Canvas {
     ///   - radius: the radius in pixels.
     ///   - color: the fill colour.
     public mutating func fillCircle(center: Point, radius: Double, color: Color) {
+        record(.circle(center: center, radius: radius, color: color))
+        paintCircle(center: center, radius: radius, color: color)
+    }
+
+    /// `fillCircle` without recording the call.
+    mutating func paintCircle(center: Point, radius: Double, color: Color) {
         guard radius > 0, center.x.isFinite, center.y.isFinite else { return }
         let x0 = max(0, Int((center.x - radius - 1).rounded(.down)))
         let x1 = min(width - 1, Int((center.x + radius + 1).rounded(.up)))
@@ -231,6 +244,12 @@ extension Canvas {
     ///   - points: the corners in order (the last joins the first).
     ///   - color: the fill colour.
     public mutating func fillPolygon(_ points: [Point], color: Color) {
+        record(.polygon(points, color: color))
+        paintPolygon(points, color: color)
+    }
+
+    /// `fillPolygon` without recording the call.
+    mutating func paintPolygon(_ points: [Point], color: Color) {
         guard points.count >= 3, points.allSatisfy({ $0.x.isFinite && $0.y.isFinite }) else { return }
         let x0 = max(0, Int(points.map(\.x).min()!.rounded(.down)))
         let x1 = min(width - 1, Int(points.map(\.x).max()!.rounded(.up)))

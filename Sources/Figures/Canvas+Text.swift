@@ -105,6 +105,18 @@ extension Canvas {
     public mutating func drawText(_ text: String, x: Double, y: Double, size: Int, color: Color = .darkGray,
                                   anchor: TextAnchor = .baselineLeft, rotated: TextRotation = .none) throws {
         let layout = try FontLibrary.layout(text, size: size, rotation: rotated)
+        let origin = paintText(layout, x: x, y: y, color: color, anchor: anchor, rotated: rotated)
+        let advance = layout.glyphs.last.map { $0.pen + $0.glyph.advance } ?? 0
+        record(.text(text, x: x, y: y, size: size, color: color, anchor: anchor, rotation: rotated,
+                     origin: origin, advance: advance))
+    }
+
+    /// Blends the glyphs of `layout` with its anchor at `(x, y)`, without recording the call.
+    ///
+    /// - Returns: where the pen starts on the baseline, in canvas pixels.
+    @discardableResult
+    mutating func paintText(_ layout: TextLayout, x: Double, y: Double, color: Color, anchor: TextAnchor,
+                            rotated: TextRotation) -> Point {
         // The anchor in the text frame: x along the text, y down, origin at the pen start.
         let ax: Double = switch anchor.horizontal {
         case .left: layout.boxLeft
@@ -128,6 +140,7 @@ extension Canvas {
             blendCoverage(glyph.coverage, width: glyph.width, height: glyph.height,
                           x: penX + glyph.left, y: penY - glyph.top, color: color)
         }
+        return Point(x: originX, y: originY)
     }
 
     /// The size of the box `drawText` would use for `text` when not rotated.

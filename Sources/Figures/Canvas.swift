@@ -19,7 +19,18 @@ public struct Canvas: Sendable {
     /// Height in pixels.
     public let height: Int
     /// RGBA bytes, `4 * width * height` of them, row-major from the top left.
+    ///
+    /// Writing these bytes directly bypasses the drawing record that the SVG writer replays;
+    /// figures draw through the methods below (and `drawPixels` for a raster).
     public var pixels: [UInt8]
+    /// The colour the canvas started as.
+    public let background: Color
+    /// Every drawing call so far, in order: the one description of the picture that the PNG
+    /// pixels, a rescaled or re-themed PNG and the SVG are all made from.
+    var commands: [RecordedCommand] = []
+    /// While true, recorded calls keep their colours under every theme (data colours and the
+    /// ink chosen for contrast against them).
+    var keepsColors = false
 
     /// Creates a canvas filled with one colour.
     ///
@@ -34,6 +45,7 @@ public struct Canvas: Sendable {
         ensure(width >= 0 && height >= 0, "Canvas size must not be negative: \(width)×\(height)")
         self.width = width
         self.height = height
+        self.background = background
         var pixels = [UInt8](repeating: 0, count: 4 * width * height)
         for i in stride(from: 0, to: pixels.count, by: 4) {
             pixels[i] = background.r
@@ -49,6 +61,7 @@ public struct Canvas: Sendable {
         ensure(pixels.count == 4 * width * height, "\(pixels.count) bytes cannot be \(width)×\(height) RGBA pixels")
         self.width = width
         self.height = height
+        self.background = .clear
         self.pixels = pixels
     }
 
@@ -64,6 +77,7 @@ public struct Canvas: Sendable {
         }
         set {
             ensure(x >= 0 && x < width && y >= 0 && y < height, "pixel (\(x), \(y)) is outside the canvas")
+            record(.setPixel(x: x, y: y, color: newValue))
             let i = 4 * (y * width + x)
             pixels[i] = newValue.r
             pixels[i + 1] = newValue.g
@@ -89,6 +103,12 @@ extension Canvas {
     ///   - height: number of rows.
     ///   - color: the fill colour.
     public mutating func fillRect(x: Int, y: Int, width w: Int, height h: Int, color: Color) {
+        record(.fillRect(x: x, y: y, width: w, height: h, color: color))
+        paintRect(x: x, y: y, width: w, height: h, color: color)
+    }
+
+    /// `fillRect` without recording the call.
+    mutating func paintRect(x: Int, y: Int, width w: Int, height h: Int, color: Color) {
         let x0 = max(x, 0), x1 = min(x + w, width)
         let y0 = max(y, 0), y1 = min(y + h, height)
         guard x0 < x1, y0 < y1, color.a > 0 else { return }
@@ -118,11 +138,19 @@ extension Canvas {
     ///   - color: the line colour.
     public mutating func strokeRect(x: Int, y: Int, width w: Int, height h: Int, color: Color) {
         guard w > 0, h > 0 else { return }
-        fillRect(x: x, y: y, width: w, height: 1, color: color)
-        if h > 1 { fillRect(x: x, y: y + h - 1, width: w, height: 1, color: color) }
-        if h > 2 {
-            fillRect(x: x, y: y + 1, width: 1, height: h - 2, color: color)
-            if w > 1 { fillRect(x: x + w - 1, y: y + 1, width: 1, height: h - 2, color: color) }
+        record(.strokeRect(x: x, y: y, width: w, height: h, color: color))
+        paintFrame(x: x, y: y, width: w, height: h, thickness: 1, color: color)
+    }
+
+    /// The outline of a rectangle, `thickness` pixels wide, inside its bounds; not recorded.
+    mutating func paintFrame(x: Int, y: Int, width w: Int, height h: Int, thickness t: Int, color: Color) {
+        guard w > 0, h > 0 else { return }
+        let t = max(1, t)
+        paintRect(x: x, y: y, width: w, height: min(t, h), color: color)
+        if h > t { paintRect(x: x, y: y + h - min(t, h - t), width: w, height: min(t, h - t), color: color) }
+        if h > 2 * t {
+            paintRect(x: x, y: y + t, width: min(t, w), height: h - 2 * t, color: color)
+            if w > t { paintRect(x: x + w - min(t, w - t), y: y + t, width: min(t, w - t), height: h - 2 * t, color: color) }
         }
     }
 }

@@ -90,6 +90,15 @@ enum FontLibrary {
         return path
     }
 
+    /// The family name of the font figures are drawn with ("DejaVu Sans"), for SVG text.
+    static var familyName: String {
+        let name = try? state.withLock { state throws(FigureError) -> String? in
+            let face = try state.openFace()
+            return face.pointee.family_name.map { String(cString: $0) }
+        }
+        return (name ?? nil) ?? "DejaVu Sans"
+    }
+
     /// Finds the font file to use: `chosen` (by default `$TP_FONT`) if set, else the first of
     /// `searchPaths` present.
     static func fontPath(chosen: String? = environmentFont) throws(FigureError) -> String {

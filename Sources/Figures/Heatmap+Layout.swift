@@ -73,7 +73,7 @@ extension Heatmap {
         let cellWidth = Double(plotWidth) / Double(columns), cellHeight = Double(plotHeight) / Double(rows)
         let xLabels = try axisLabels(xTicks, count: columns, cell: cellWidth, alongX: true)
         let yLabels = try axisLabels(yTicks, count: rows, cell: cellHeight, alongX: false)
-        let titleHeight = title.isEmpty ? 0 : try lineHeight(FigureStyle.titleSize) + 14
+        let titleHeight = !FigureStyle.showsTitle(title) ? 0 : try lineHeight(FigureStyle.titleSize) + 14
         let axisTitleHeight = try lineHeight(FigureStyle.axisTitleSize)
         let tickSpace = Self.tickLength + 4
 
@@ -101,7 +101,10 @@ extension Heatmap {
         var width = right + margin
         let bottomSpace = (try? lineHeight(FigureStyle.tickSize)).map { $0 / 2 } ?? 0
         let height = max(bottom, colorbar.bottom + bottomSpace) + margin
-        let titleWidth = title.isEmpty ? 0 : try Canvas.measureText(title, size: FigureStyle.titleSize).width
+        // NOTE: with enlarged type (an export for slides) a long title would widen the figure as
+        // fast as the type grows, so it is fitted at its smallest size instead (drawTitle shrinks it).
+        let titleSize = FigureStyle.environment.fontScale == 1 ? FigureStyle.titleSize : FigureStyle.scaled(16)
+        let titleWidth = !FigureStyle.showsTitle(title) ? 0 : try Canvas.measureText(title, size: titleSize).width
         let xTitleWidth = xLabel.isEmpty ? 0 : try Canvas.measureText(xLabel, size: FigureStyle.axisTitleSize).width
         width = max(width, titleWidth + 2 * margin, xTitleWidth + 2 * margin)
         // A title wider than the rest: the plot, its axes and the colorbar move to the middle
@@ -181,8 +184,8 @@ extension Heatmap {
         }
         // NOTE: a line box is taller than the ink of most words, so neighbouring boxes may
         // overlap by a few pixels before the letters touch.
-        let diagonal = try largestSize(from: FigureStyle.tickSize, through: 11) { Double(try lineHeight($0) - 4) <= cell * 0.7071 }
-        let upright = try largestSize(from: FigureStyle.tickSize, through: 9) { Double(try lineHeight($0) - 3) <= cell }
+        let diagonal = try largestSize(from: FigureStyle.tickSize, through: FigureStyle.scaled(11)) { Double(try lineHeight($0) - 4) <= cell * 0.7071 }
+        let upright = try largestSize(from: FigureStyle.tickSize, through: FigureStyle.scaled(9)) { Double(try lineHeight($0) - 3) <= cell }
         if alongX, let size = level {
             let w = try widths(size)
             return AxisLabels(items: all, size: size, rotation: .none, depth: try lineHeight(size),
@@ -211,11 +214,11 @@ extension Heatmap {
     private func cellValueSize(cellWidth: Double, cellHeight: Double, forced: Bool) throws -> Int? {
         let longest = values.map { valueFormat.string(Double($0)) }.max { $0.count < $1.count } ?? ""
         var size = min(FigureStyle.tickSize, Int(min(cellWidth, cellHeight * 1.6) * 0.32))
-        while size >= 9 {
+        while size >= FigureStyle.scaled(9) {
             let (w, h) = try Canvas.measureText(typeset(longest), size: size)
             if Double(w + 6) <= cellWidth && Double(h - 4) <= cellHeight { return size }
             size -= 1
         }
-        return forced ? 9 : nil
+        return forced ? FigureStyle.scaled(9) : nil
     }
 }

@@ -14,18 +14,11 @@ extension Heatmap {
 
         // Cells: one colour per plot pixel, from the average of the cells it covers.
         let plot = layout.plot
-        for row in 0..<plot.height {
-            for column in 0..<plot.width {
-                let value = cells[row * plot.width + column]
-                let color = colormap.color(position(Double(value), in: range))
-                let i = 4 * ((plot.y + row) * canvas.width + plot.x + column)
-                canvas.pixels[i] = color.r
-                canvas.pixels[i + 1] = color.g
-                canvas.pixels[i + 2] = color.b
-                canvas.pixels[i + 3] = 255
-            }
+        let colors = cells.map { colormap.color(position(Double($0), in: range)) }
+        canvas.keepingColors { $0.drawPixels(colors, x: plot.x, y: plot.y, width: plot.width, height: plot.height) }
+        if let size = layout.valueSize {
+            try canvas.keepingColors { try drawValues(on: &$0, layout, range: range, size: size) }
         }
-        if let size = layout.valueSize { try drawValues(on: &canvas, layout, range: range, size: size) }
         try drawTickLabels(on: &canvas, layout)
         try drawColorbar(on: &canvas, layout, range: range)
 
@@ -123,10 +116,12 @@ extension Heatmap {
     /// `range.high` (top), with numbered ticks and an optional title.
     private func drawColorbar(on canvas: inout Canvas, _ layout: HeatmapLayout, range: (low: Double, high: Double)) throws {
         let bar = layout.colorbar
+        var gradient: [Color] = []
         for row in 0..<bar.height {
-            let t = 1 - (Double(row) + 0.5) / Double(bar.height)
-            canvas.fillRect(x: bar.x, y: bar.y + row, width: bar.width, height: 1, color: colormap.color(t))
+            let color = colormap.color(1 - (Double(row) + 0.5) / Double(bar.height))
+            gradient += [Color](repeating: color, count: bar.width)
         }
+        canvas.keepingColors { $0.drawPixels(gradient, x: bar.x, y: bar.y, width: bar.width, height: bar.height) }
         canvas.strokeRect(x: bar.x - 1, y: bar.y - 1, width: bar.width + 2, height: bar.height + 2, color: FigureStyle.axis)
         var labelsRight = bar.right
         for tick in layout.colorbarTicks {

@@ -49,6 +49,8 @@ struct ChartLayout {
     var xTicks: [Tick]
     var yTicks: [Tick]
     var legendOutside: Bool
+    /// The top of an outside legend placed above the plot rather than beside it, or nil.
+    var legendAbove: Int? = nil
 }
 
 // MARK: - Data
@@ -139,18 +141,29 @@ extension LineChart {
         let lineHeight = { (size: Int) throws -> Int in try Canvas.measureText("Ag", size: size).height }
 
         var top = margin
-        if !title.isEmpty { top += try lineHeight(FigureStyle.titleSize) + 14 }
+        if FigureStyle.showsTitle(title) { top += try lineHeight(FigureStyle.titleSize) + 14 }
         var bottom = height - margin - FigureStyle.tickLength - 4 - (try lineHeight(FigureStyle.tickSize))
         if !xLabel.isEmpty { bottom -= try lineHeight(FigureStyle.axisTitleSize) + 8 }
 
+        // NOTE: with enlarged type (an export for slides) a wide legend beside the plot would
+        // leave the plot a sliver; it goes above the plot, under the title, instead.
+        var legendAbove: Int?, legendBeside = 0
+        if legendOutside {
+            let legend = try legendSize(data)
+            if FigureStyle.environment.fontScale != 1, (legend.width + 20) * 100 > width * 35 {
+                legendAbove = top
+                top += legend.height + 12
+            } else {
+                legendBeside = legend.width + 20
+            }
+        }
         var y = ChartAxis(scale: yScale, low: yLow, high: yHigh, start: Double(bottom), end: Double(top))
         let yTicks = y.ticks(count: max(2, (bottom - top) / 60))
         let yTickWidth = try yTicks.compactMap(\.label).map { try Canvas.measureText($0, size: FigureStyle.tickSize).width }.max() ?? 0
         var left = margin + yTickWidth + FigureStyle.tickLength + 6
         if !yLabel.isEmpty { left += try lineHeight(FigureStyle.axisTitleSize) + 10 }
 
-        var right = width - margin - 12
-        if legendOutside { right -= try legendSize(data).width + 20 }
+        var right = width - margin - 12 - legendBeside
         var x = ChartAxis(scale: xScale, low: xLow, high: xHigh, start: Double(left), end: Double(right))
         var xTicks = try fittingXTicks(x)
         // The last tick label must not hang off the canvas (or into an outside legend).
@@ -167,7 +180,7 @@ extension LineChart {
         }
         y.start = Double(bottom)
         return ChartLayout(plot: PixelRect(x: left, y: top, width: right - left, height: bottom - top),
-                           x: x, y: y, xTicks: xTicks, yTicks: yTicks, legendOutside: legendOutside)
+                           x: x, y: y, xTicks: xTicks, yTicks: yTicks, legendOutside: legendOutside, legendAbove: legendAbove)
     }
 
     /// x ticks whose labels do not touch: fewer ticks until each label has room.

@@ -24,7 +24,12 @@ extension LineChart {
                     notes = try placeAnnotations(data, layout, avoiding: labels.map(\.rect))
                 }
                 let size = try Legend.size(entries)
-                legendBox = PixelRect(x: layout.plot.right + 20, y: layout.plot.y, width: size.width, height: size.height)
+                if let top = layout.legendAbove {
+                    let x = max(FigureStyle.margin, (layout.plot.x + layout.plot.right - size.width) / 2)
+                    legendBox = PixelRect(x: x, y: top, width: size.width, height: size.height)
+                } else {
+                    legendBox = PixelRect(x: layout.plot.right + 20, y: layout.plot.y, width: size.width, height: size.height)
+                }
             }
         }
 
@@ -273,14 +278,26 @@ extension Canvas {
     }
 
     /// The x title centred under the plot at the bottom margin, the y title upright at the left margin.
+    ///
+    /// With enlarged type (an export) a title longer than the canvas allows is made smaller, down
+    /// to the smallest text size, and kept inside the canvas.
     mutating func drawAxisTitles(xLabel: String, yLabel: String, plot: PixelRect) throws {
+        let margin = Double(FigureStyle.margin)
         if !xLabel.isEmpty {
-            try drawText(xLabel, x: Double(plot.x + plot.right) / 2, y: Double(height - FigureStyle.margin),
-                         size: FigureStyle.axisTitleSize, color: FigureStyle.text, anchor: .bottom)
+            let size = try FigureStyle.axisTitleSize(fitting: xLabel, in: width - 2 * FigureStyle.margin)
+            let half = Double(try measureText(xLabel, size: size).width) / 2
+            var x = Double(plot.x + plot.right) / 2
+            if FigureStyle.environment.fontScale != 1 { x = min(max(x, margin + half), Double(width) - margin - half) }
+            try drawText(xLabel, x: x, y: Double(height - FigureStyle.margin),
+                         size: size, color: FigureStyle.text, anchor: .bottom)
         }
         if !yLabel.isEmpty {
-            try drawText(yLabel, x: Double(FigureStyle.margin), y: Double(plot.y + plot.bottom) / 2,
-                         size: FigureStyle.axisTitleSize, color: FigureStyle.text, anchor: .top, rotated: .vertical)
+            let size = try FigureStyle.axisTitleSize(fitting: yLabel, in: height - 2 * FigureStyle.margin)
+            let half = Double(try measureText(yLabel, size: size).width) / 2
+            var y = Double(plot.y + plot.bottom) / 2
+            if FigureStyle.environment.fontScale != 1 { y = min(max(y, margin + half), Double(height) - margin - half) }
+            try drawText(yLabel, x: Double(FigureStyle.margin), y: y,
+                         size: size, color: FigureStyle.text, anchor: .top, rotated: .vertical)
         }
     }
 }

@@ -1,6 +1,8 @@
 // The options every lesson shares.
 
 import ArgumentParser
+import Figures
+import Foundation
 import Lessons
 import TensorCore
 
@@ -26,6 +28,27 @@ struct CommonOptions: ParsableArguments {
         valueName: "backend"))
     var gemm: String = "auto"
 
+    @Option(name: .long, help: ArgumentHelp("Figure files, comma-separated: png, svg or png,svg.", valueName: "formats"))
+    var format: String = "png"
+
+    @Option(name: .long, help: ArgumentHelp(
+        "Figures sized for a use, text at least 18 pt: slide (full width of a 16:9 slide), half (two side by side), " +
+        "print (9 pt at 6.5 in, 300 dpi). Default: the standard 1000-pixel figures.", valueName: "size"))
+    var size: String?
+
+    @Option(name: .long, help: ArgumentHelp("Figure colours: light, dark or transparent.", valueName: "theme"))
+    var theme: String = "light"
+
+    @Flag(name: .customLong("no-title"), help: "Leave titles out of the figures (the handout's captions keep them).")
+    var noTitle = false
+
+    @Flag(name: .customLong("list-figures"), help: "List the figures the lesson writes, with a line on each, and stop.")
+    var listFigures = false
+
+    @Option(name: .long, help: ArgumentHelp(
+        "Write only these figures (and their data), comma-separated names from --list-figures.", valueName: "names"))
+    var only: String?
+
     func validate() throws {
         if let threads, threads < 1 {
             throw ValidationError("--threads must be at least 1, not \(threads)")
@@ -38,7 +61,49 @@ struct CommonOptions: ParsableArguments {
             throw ValidationError("--output is empty: name a folder, or leave --output out for Output/")
         }
         _ = try gemmBackend()
+        _ = try figureOutput()
         try checkEnvironment()
+    }
+
+    /// The figure options as `LessonContext` takes them; `--only` is checked against a lesson's
+    /// figures by `onlyFigures(of:)`.
+    func figureOutput(only: Set<String>? = nil) throws -> FigureOutput {
+        var formats: [FigureFormat] = []
+        for name in format.lowercased().split(separator: ",", omittingEmptySubsequences: false) {
+            let trimmed = name.trimmingCharacters(in: .whitespaces)
+            guard let chosen = FigureFormat(rawValue: trimmed) else {
+                throw ValidationError("unknown --format '\(trimmed)'; use png, svg or png,svg")
+            }
+            if !formats.contains(chosen) { formats.append(chosen) }
+        }
+        var figureSize: FigureSize?
+        if let size {
+            guard let chosen = FigureSize(rawValue: size.lowercased()) else {
+                throw ValidationError("unknown --size '\(size)'; use \(FigureSize.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            figureSize = chosen
+        }
+        guard let figureTheme = FigureTheme(rawValue: theme.lowercased()) else {
+            throw ValidationError("unknown --theme '\(theme)'; use \(FigureTheme.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        return FigureOutput(formats: formats, export: FigureExport(size: figureSize, theme: figureTheme, showsTitle: !noTitle),
+                            only: only)
+    }
+
+    /// The figures `--only` names, checked against what `lesson` writes; nil without `--only`.
+    func onlyFigures<L: Lesson>(of lesson: L.Type) throws -> Set<String>? {
+        guard let only else { return nil }
+        let known = L.figureCaptions.map(\.name)
+        var names: Set<String> = []
+        for part in only.split(separator: ",", omittingEmptySubsequences: false) {
+            var name = part.trimmingCharacters(in: .whitespaces)
+            for suffix in [".png", ".svg"] where name.hasSuffix(suffix) { name.removeLast(suffix.count) }
+            guard known.contains(name) else {
+                throw ValidationError("--only: \(L.name) has no figure '\(name)'; its figures: \(known.joined(separator: ", ")) (see --list-figures)")
+            }
+            names.insert(name)
+        }
+        return names
     }
 
     /// Refuses an environment variable with a value TensorCore cannot use, as the option that

@@ -27,7 +27,7 @@ struct BahdanauTranslatorCommandTests {
         "summary.csv", "summary.md",
         "translations.csv",
     ]
-    static let timingFiles = ["training.csv", "training.md"]
+    static let timingFiles = ["handout.md", "index.html", "training.csv", "training.md"]
 
     /// One quick run, shared by the tests that only read what it wrote.
     static let first: Result<LessonRun, any Error> = Result { try LessonRunner.run(["bahdanau-translator", "--quick", "--output", "out"]) }

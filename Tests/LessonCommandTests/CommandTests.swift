@@ -52,6 +52,9 @@ struct CommandTests {
         #expect(run.status == 0, "\(run.stderr)")
         let files = LessonRunner.files(in: run.folder.appendingPathComponent("everything"))
         #expect(files.contains("positional-encoding/pe.npy"))
+        // A page linking every lesson's handout, and progress across the lessons.
+        #expect(files.contains("index.html") && files.contains("positional-encoding/index.html"))
+        #expect(run.stdout.contains("[1/") && run.stdout.contains("(quick)"))
     }
 
     @Test func helpListsTheLessons() throws {

@@ -17,7 +17,7 @@ struct FlashVsStandardCommandTests {
         "walkthrough-m-l.npy", "walkthrough-m-l.png", "walkthrough-output.npy", "walkthrough-output.png",
         "walkthrough-tiles.npy", "walkthrough-tiles.png",
     ]
-    static let timingFiles = [
+    static let timingFiles = ["handout.md", "index.html",
         "block-sweep.npy", "block-sweep.png", "causal.csv", "causal.md", "conclusion.md",
         "timings-detail.csv", "timings-detail.md",
         "timings.csv", "timings.png",

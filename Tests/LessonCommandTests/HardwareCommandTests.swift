@@ -9,6 +9,7 @@ import TestSupport
 @Suite("lesson hardware, end to end", .serialized)
 struct HardwareCommandTests {
     static let files = [
+        "handout.md", "index.html",
         "attention-model.csv", "attention-model.md", "attention-shares.npy", "attention-shares.png", "attention-stages.csv", "attention-stages.md",
         "attention-time.npy", "attention-time.png", "balance.csv", "balance.md", "bandwidth.npy", "bandwidth.png",
         "caches.csv", "caches.md", "compute.csv", "compute.md", "conclusion.md", "hierarchy.csv", "hierarchy.md",

@@ -22,7 +22,7 @@ struct LanguageModelingCommandTests {
         "objectives.csv", "objectives.md", "sentence_scores.csv", "sentence_scores.png",
         "sentence_totals.csv", "sentence_totals.md", "seq2seq.safetensors", "summary.csv", "summary.md",
     ]
-    static let timingFiles = ["training.csv", "training.md"]
+    static let timingFiles = ["handout.md", "index.html", "training.csv", "training.md"]
 
     static let first: Result<LessonRun, any Error> = Result { try LessonRunner.run(["language-modeling", "--quick", "--output", "out"]) }
 

@@ -11,6 +11,7 @@ struct PositionalEncodingCommandTests {
         "curves.csv", "curves.png",
         "example_decoder.npy", "example_decoder.png", "example_decoder_table.csv", "example_decoder_table.md",
         "example_encoder.npy", "example_encoder.png", "example_encoder_table.csv", "example_encoder_table.md",
+        "handout.md", "index.html",
         "order_matters.csv", "order_matters.md", "order_matters.png",
         "pe.npy", "pe.png",
         "rotation.csv", "rotation.png", "rotation_check.csv", "rotation_check.md",

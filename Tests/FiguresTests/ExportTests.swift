@@ -1,0 +1,134 @@
+// Exporting figures: the drawing record replayed as SVG, at slide sizes and in themes.
+
+import Foundation
+#if canImport(FoundationXML)
+import FoundationXML
+#endif
+import Testing
+@testable import Figures
+
+@Suite("Figure export: SVG, sizes, DPI, themes")
+struct ExportTests {
+    static let chart = LineChart(title: "Loss", xLabel: "step", yLabel: "loss",
+                                 series: [Series(name: "train", y: [3.0, 2.0, 1.5, 1.2]),
+                                          Series(name: "held out", y: [3.1, 2.3, 1.9, 1.8], style: .dashed, symbol: .circle)],
+                                 markers: [Marker(x: 2, label: "warm-up ends")],
+                                 annotations: [Annotation(x: 3, y: 1.2, text: "lowest")])
+    static let bars = BarChart(title: "Time", xLabel: "pass", yLabel: "ms", categories: ["QKᵀ", "softmax", "PV"],
+                               groups: [BarChart.Group(name: "N = 512", values: [1, 2, 3])], showTotals: true)
+    static let crcOfPHYs288: [UInt8] = [165, 61, 150, 169]
+    static let heatmap = Heatmap(values: [0, 0.5, 1, 0.25], rows: 2, columns: 2, title: "Weights & <tags>")
+
+    /// The elements of an SVG document, by name, after checking that it parses as XML.
+    func elements(_ svg: String) throws -> [String: Int] {
+        final class Counter: NSObject, XMLParserDelegate {
+            var counts: [String: Int] = [:]
+            func parser(_ parser: XMLParser, didStartElement name: String, namespaceURI: String?, qualifiedName: String?,
+                        attributes: [String: String] = [:]) {
+                counts[name, default: 0] += 1
+            }
+        }
+        let parser = XMLParser(data: Data(svg.utf8))
+        let counter = Counter()
+        parser.delegate = counter
+        #expect(parser.parse(), "SVG does not parse: \(String(describing: parser.parserError))")
+        return counter.counts
+    }
+
+    @Test("every figure type writes SVG with its labels as text and its shapes as elements")
+    func svgStructure() throws {
+        let line = try Self.chart.render().svg()
+        let lineElements = try elements(line)
+        #expect(lineElements["polyline", default: 0] >= 3)          // two series and the marker
+        #expect(lineElements["circle", default: 0] >= 4)            // the symbols and the annotation dot
+        #expect(line.contains(">lowest</text>") && line.contains(">warm-up ends</text>") && line.contains(">held out</text>"))
+        #expect(line.contains("stroke-dasharray") && line.contains("clip-path=\"url(#clip0)\""))
+
+        let bar = try Self.bars.render().svg()
+        #expect(try elements(bar)["rect", default: 0] >= 4)
+        #expect(bar.contains(">QKᵀ</text>") && bar.contains(">softmax</text>"))
+
+        let map = try Self.heatmap.render().svg()
+        #expect(try elements(map)["image", default: 0] == 2)        // the cells and the colorbar
+        #expect(map.contains(">Weights &amp; &lt;tags&gt;</text>"))
+    }
+
+    @Test("the SVG of a canvas holds exactly the calls made on it, in order")
+    func svgOfPrimitives() throws {
+        var canvas = Canvas(width: 100, height: 50)
+        canvas.fillRect(x: 1, y: 2, width: 3, height: 4, color: Color(r: 255, g: 0, b: 0, a: 128))
+        canvas.drawLine(from: Point(x: 0, y: 0), to: Point(x: 10, y: 10), color: .blue, width: 2, dash: [6, 4])
+        try canvas.drawText("θ", x: 50, y: 25, size: 20, anchor: .center, rotated: .vertical)
+        let svg = try canvas.svg()
+        #expect(svg.contains("<rect x=\"1\" y=\"2\" width=\"3\" height=\"4\" fill=\"#ff0000\" fill-opacity=\"0.502\"/>"))
+        // A 6-on, 4-off dash drawn 2 wide with round caps: 4 on and 6 off before the caps.
+        #expect(svg.contains("stroke-width=\"2\"") && svg.contains("stroke-dasharray=\"4 6\""))
+        #expect(svg.contains("font-size=\"20\"") && svg.contains("text-anchor=\"middle\"") && svg.contains("rotate(-90 "))
+        #expect(svg.contains("viewBox=\"0 0 100 50\""))
+        // The same calls give the same bytes.
+        #expect(try canvas.svg() == svg)
+    }
+
+    @Test("the standard export is the render, byte for byte; a size adds a pHYs chunk of its DPI")
+    func pngBytesAndDPI() throws {
+        let standard = try Self.chart.export(FigureExport())
+        #expect(try standard.pngData() == Self.chart.render().pngData())
+        let half = try Self.chart.export(FigureExport(size: .half))
+        let bytes = try half.pngData()
+        // After the signature and IHDR: length 9, "pHYs", 11339 px/m twice (288 dpi), unit 1, CRC.
+        #expect(Array(bytes[33..<37]) == [0, 0, 0, 9] && String(decoding: bytes[37..<41], as: UTF8.self) == "pHYs")
+        #expect(Array(bytes[41..<50]) == [0, 0, 0x2C, 0x4B, 0, 0, 0x2C, 0x4B, 1])
+        // The chunk's CRC-32, from Python: zlib.crc32(b"pHYs" + bytes([0,0,0x2C,0x4B]*2 + [1])).
+        #expect(Array(bytes[50..<54]) == Self.crcOfPHYs288)
+        #expect(crc32(Array("IEND".utf8)) == 0xAE42_6082)   // every PNG ends with this CRC
+        #expect(half.pixelWidth == 1920)
+    }
+
+    @Test("at --size half the smallest text of a line chart is at least 18 pt on a 1920-pixel slide")
+    func halfSizeText() throws {
+        for size in [FigureSize.half, .slide] {
+            let exported = try Self.chart.export(FigureExport(size: size))
+            // Measured from the renderer's own font sizes and the figure's width: a font of s
+            // canvas pixels in a canvas W wide, placed at w inches, is s · 72 w / W points.
+            let smallest = try #require(exported.canvas.textSizes.min())
+            let points = Double(smallest) * size.widthInches * 72 / Double(exported.canvas.width)
+            #expect(points >= 18, "\(size): \(points) pt")
+            #expect(exported.smallestTextPoints == points)
+            // On the 1920-pixel slide: 18 pt = 36 pixels.
+            let slidePixels = Double(smallest) * (size.widthInches / (40.0 / 3) * 1920) / Double(exported.canvas.width)
+            #expect(slidePixels >= 36 - 1e-9)
+        }
+        let print = try Self.chart.export(FigureExport(size: .print))
+        #expect(try #require(print.smallestTextPoints) >= 9)
+    }
+
+    @Test("--no-title leaves the title out; the dark theme turns the background and text, not the data")
+    func titleAndThemes() throws {
+        let untitled = try Self.chart.export(FigureExport(showsTitle: false))
+        #expect(!(try untitled.svg()).contains(">Loss</text>"))
+        #expect((try Self.chart.export(FigureExport()).svg()).contains(">Loss</text>"))
+
+        let dark = try Self.heatmap.export(FigureExport(theme: .dark))
+        let painted = try Canvas(pngData: try dark.pngData())
+        #expect(painted[0, 0] == Color(r: 24, g: 24, b: 24))
+        let light = try Self.heatmap.render()
+        // A cell keeps its colormap colour.
+        let plotPixel = light.commands.compactMap { if case let .pixels(_, x, y, _, _) = $0.command { (x, y) } else { nil } }.first!
+        #expect(painted[plotPixel.0 + 1, plotPixel.1 + 1] == light[plotPixel.0 + 1, plotPixel.1 + 1])
+        #expect(FigureTheme.dark.map(.black) == Color(r: 236, g: 236, b: 236))
+        #expect(FigureTheme.dark.map(Color.series(0)) == Color.series(0))
+
+        let transparent = try Canvas(pngData: try Self.chart.export(FigureExport(theme: .transparent)).pngData())
+        #expect(transparent[0, 0].a == 0)
+    }
+}
+
+extension Canvas {
+    /// Decodes PNG bytes by way of a temporary file.
+    init(pngData bytes: [UInt8]) throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("export-\(UUID().uuidString).png").path
+        try Data(bytes).write(to: URL(fileURLWithPath: path))
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        try self.init(pngFile: path)
+    }
+}
