@@ -24,7 +24,7 @@ struct MultiHeadAttentionCommandTests {
     }
     /// Files whose content depends only on the seed; `training.csv/.md` hold timings.
     static var deterministicFiles: [String] { Array(Set(figures + tables + weights)).sorted() }
-    static let timingFiles = ["training.csv", "training.md"]
+    static let timingFiles = ["handout.md", "index.html", "training.csv", "training.md"]
 
     static let first: Result<LessonRun, any Error> = Result { try LessonRunner.run(["multi-head-attention", "--quick", "--output", "out"]) }
 
