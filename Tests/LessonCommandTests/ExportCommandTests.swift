@@ -105,7 +105,10 @@ struct ExportCommandTests {
         #expect(run.status == 0, "\(run.stderr)")
         let course = run.folder.appendingPathComponent("course")
         let top = try String(contentsOf: course.appendingPathComponent("index.html"), encoding: .utf8)
-        for name in ["positional-encoding", "flash-vs-standard", "language-modeling", "bahdanau-translator", "hardware"] {
+        for name in [
+            "positional-encoding", "flash-vs-standard", "language-modeling", "multi-head-attention", "bahdanau-translator",
+            "hardware", "private-docs",
+        ] {
             #expect(top.contains("href=\"\(name)/index.html\""), "\(name) missing from the course page")
             try checkHandout(in: course.appendingPathComponent(name), chromium: chromium)
         }
