@@ -61,13 +61,16 @@ struct AttentionBenchmark: ParsableCommand {
         print("each cell: warm-up, then \(shared.repeats) timed samples; median, (fastest–slowest)")
         print()
 
-        // The yardstick: SGEMM on every backend, in this run.
+        // The yardsticks: the FMA peak and SGEMM on every backend, in this run.
+        let ceiling = FMACeiling.measure()
+        print(ceiling.description)
         var yardstick: [(GEMMBackend, Double)] = []
         for backend in [GEMMBackend.portable] + [.openBLAS, .accelerate].filter(\.isAvailable) {
             let (timing, _) = GEMMBenchmark.measure(backend, size: Self.yardstickSize, repeats: shared.repeats)
             let n = Double(Self.yardstickSize)
             yardstick.append((backend, 2 * n * n * n / timing.median / 1e9))
-            print("SGEMM \(Self.yardstickSize)² \(backend.rawValue): \(fixed(yardstick.last!.1, decimals: 1)) GFLOP/s")
+            print("SGEMM \(Self.yardstickSize)² \(backend.rawValue): \(fixed(yardstick.last!.1, decimals: 1)) GFLOP/s, "
+                  + "\(ceiling.share(yardstick.last!.1)) of peak")
         }
         print()
 
@@ -75,7 +78,7 @@ struct AttentionBenchmark: ParsableCommand {
         for n in sizes {
             rows.append(measure(n: n, blocks: blocks))
         }
-        printTable(rows)
+        printTable(rows, ceiling: ceiling)
         let best = yardstick.map(\.1).max()!
         var fields = yardstick.map { "sgemm_\($0.0.rawValue)_gflops=\(fixed($0.1, decimals: 1))" }
         for row in rows {
@@ -83,7 +86,9 @@ struct AttentionBenchmark: ParsableCommand {
             fields.append("fwd_speedup_\(row.n)=\(fixed(row.standardForward.median / row.flashForward.median, decimals: 2))")
             fields.append("flash_bwd_over_fwd_\(row.n)=\(fixed(row.flashBackward.median / row.flashForward.median, decimals: 2))")
             fields.append("flash_fwd_of_best_sgemm_\(row.n)=\(fixed(row.flashForwardGFLOPS / best, decimals: 2))")
+            fields.append("flash_fwd_of_fma_peak_\(row.n)=\(fixed(row.flashForwardGFLOPS / ceiling.gflops, decimals: 2))")
         }
+        fields.append(ceiling.field)
         fields.append("threads=\(Parallel.threadCount)")
         print("attention: " + fields.joined(separator: " "))
     }
@@ -138,18 +143,19 @@ struct AttentionBenchmark: ParsableCommand {
                    forwardFlops: 4 * nn, backwardFlops: 10 * nn, maxDifference: difference)
     }
 
-    func printTable(_ rows: [Row]) {
-        let header = ["N", "standard fwd ms", "flash fwd ms", "fwd speedup", "flash fwd GFLOP/s",
-                      "standard bwd ms", "flash bwd ms", "bwd speedup", "flash bwd GFLOP/s", "flash bwd/fwd",
+    func printTable(_ rows: [Row], ceiling: FMACeiling) {
+        let header = ["N", "standard fwd ms", "flash fwd ms", "fwd speedup", "flash fwd GFLOP/s", "of peak",
+                      "standard bwd ms", "flash bwd ms", "bwd speedup", "flash bwd GFLOP/s", "of peak", "flash bwd/fwd",
                       "max |O_flash − O_std|"]
         let lines = rows.map { r in
             [
                 "\(r.n)", r.standardForward.millisecondsText, r.flashForward.millisecondsText,
                 fixed(r.standardForward.median / r.flashForward.median, decimals: 2),
-                fixed(r.flashForwardGFLOPS, decimals: 1),
+                fixed(r.flashForwardGFLOPS, decimals: 1), ceiling.share(r.flashForwardGFLOPS),
                 r.standardBackward.millisecondsText, r.flashBackward.millisecondsText,
                 fixed(r.standardBackward.median / r.flashBackward.median, decimals: 2),
                 fixed(r.backwardFlops / r.flashBackward.median / 1e9, decimals: 1),
+                ceiling.share(r.backwardFlops / r.flashBackward.median / 1e9),
                 fixed(r.flashBackward.median / r.flashForward.median, decimals: 2),
                 scientific(Double(r.maxDifference), digits: 2),
             ]

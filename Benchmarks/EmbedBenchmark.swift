@@ -54,6 +54,8 @@ struct EmbedBenchmark: ParsableCommand {
         print("bench embed: \(model), L=\(c.layers) d=\(c.width) heads=\(c.heads) F=\(c.intermediate); B=\(batch) sentences of N=\(tokens) tokens")
         describeMachine().forEach { print($0) }
         print("each cell: one warm-up batch, then \(shared.repeats) timed batches; median, (fastest–slowest)")
+        let ceiling = FMACeiling.measure()
+        print(ceiling.description)
         print()
 
         var random = BenchRandom(state: 14)
@@ -71,10 +73,10 @@ struct EmbedBenchmark: ParsableCommand {
             }
             let perSecond = Double(batch) / timing.median
             rows.append([backend.rawValue, timing.millisecondsText, fixed(perSecond, decimals: 1),
-                         fixed(flops / timing.median / 1e9, decimals: 1)])
+                         fixed(flops / timing.median / 1e9, decimals: 1), ceiling.share(flops / timing.median / 1e9)])
             fields.append("\(backend.rawValue)_sentences_per_second=\(fixed(perSecond, decimals: 1))")
         }
-        printAlignedTable(header: ["GEMM", "ms per batch", "sentences/s", "model GFLOP/s"], rows: rows)
-        print("embed: " + (fields + ["batch=\(batch)", "tokens=\(tokens)", "threads=\(Parallel.threadCount)"]).joined(separator: " "))
+        printAlignedTable(header: ["GEMM", "ms per batch", "sentences/s", "model GFLOP/s", "of peak"], rows: rows)
+        print("embed: " + (fields + [ceiling.field, "batch=\(batch)", "tokens=\(tokens)", "threads=\(Parallel.threadCount)"]).joined(separator: " "))
     }
 }

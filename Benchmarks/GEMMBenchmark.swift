@@ -32,7 +32,11 @@ struct GEMMBenchmark: ParsableCommand {
         let backends = [GEMMBackend.portable] + [.openBLAS, .accelerate].filter(\.isAvailable)
 
         printHeader()
-        let results = Self.measure(backends, sizes: sizes, repeats: shared.repeats)
+        let ceiling = FMACeiling.measure()
+        print(ceiling.description)
+        print()
+        var results = Self.measure(backends, sizes: sizes, repeats: shared.repeats)
+        results.ceiling = ceiling
         results.printTable()
         print(results.summaryLine)
     }
@@ -111,6 +115,8 @@ struct Results {
     var timings: [GEMMBackend: [Int: Timing]] = [:]
     /// Largest |C_backend − C_portable| over C, for every backend but the portable one.
     var differences: [GEMMBackend: [Int: Float]] = [:]
+    /// The machine's FMA peak in this run, when measured: each median is also given as a share of it.
+    var ceiling: FMACeiling?
 
     /// GFLOP/s of the median, slowest and fastest samples.
     func gflops(_ backend: GEMMBackend, _ n: Int) -> (median: Double, slowest: Double, fastest: Double) {
@@ -125,7 +131,7 @@ struct Results {
 
     /// One row per size: each backend's median (spread), the ratio, the largest difference.
     func printTable() {
-        var header = ["size"] + backends.map { "\($0.rawValue) GFLOP/s" }
+        var header = ["size"] + backends.flatMap { ["\($0.rawValue) GFLOP/s"] + (ceiling == nil ? [] : ["of peak"]) }
         if backends.contains(.openBLAS) { header.append("portable/openblas") }
         if backends.count > 1 { header.append("max |Δ| vs portable") }
         let rows = sizes.map { size in
@@ -133,6 +139,7 @@ struct Results {
             for backend in backends {
                 let rate = gflops(backend, size)
                 row.append("\(fixed(rate.median, decimals: 1)) (\(fixed(rate.slowest, decimals: 1))–\(fixed(rate.fastest, decimals: 1)))")
+                if let ceiling { row.append(ceiling.share(rate.median)) }
             }
             if let ratio = ratio(size) { row.append(fixed(ratio, decimals: 2)) }
             if backends.count > 1 {
@@ -153,6 +160,7 @@ struct Results {
             sizes.map { "\(backend.rawValue)_gflops_\($0)=\(fixed(gflops(backend, $0).median, decimals: 1))" }
         }
         fields.append("ratio_1024=\(ratio(1024).map { fixed($0, decimals: 2) } ?? "n/a")")
+        if let ceiling { fields.append(ceiling.field) }
         fields.append("threads=\(Parallel.threadCount)")
         return "gemm: " + fields.joined(separator: " ")
     }

@@ -3,6 +3,7 @@
 
 import Foundation
 import TensorCore
+import _Support
 
 // MARK: - Where the figures come from
 
@@ -17,6 +18,28 @@ func describeMachine() -> [String] {
     lines.append("cpu: \(SystemInfo.cpuModel), \(ProcessInfo.processInfo.activeProcessorCount) active cores")
     lines.append("threads: \(Parallel.threadCount)")
     return lines
+}
+
+// MARK: - The ceiling
+
+/// The machine's FMA peak on the run's threads (TensorCore's `FMAPeak`, the hardware lesson's
+/// flat roof), measured once per run so that every GFLOP/s figure can be read as a share of it.
+struct FMACeiling {
+    let gflops: Double
+
+    static func measure() -> FMACeiling { FMACeiling(gflops: FMAPeak.measure(threads: Parallel.threadCount)) }
+
+    /// The line that introduces it.
+    var description: String {
+        "FMA peak: \(fixed(gflops, decimals: 1)) GFLOP/s (\(FMAPeak.chains) chains of \(FMAPeak.lanes)-float FMAs on registers, "
+            + "\(Parallel.threadCount) threads): the most these cores can do; \"of peak\" below is a share of it"
+    }
+
+    /// `rate` GFLOP/s as a percentage of the peak, e.g. "83%".
+    func share(_ rate: Double) -> String { fixed(100 * rate / gflops, decimals: 0) + "%" }
+
+    /// For the summary line of scripts.
+    var field: String { "fma_peak_gflops=\(fixed(gflops, decimals: 1))" }
 }
 
 // MARK: - Tables

@@ -72,15 +72,18 @@ struct TrainingBenchmark: ParsableCommand {
         print()
         flops.printTable()
 
-        // The yardstick: SGEMM on every backend, in this run (portable first: OpenBLAS's threads
-        // keep spinning after each call and would slow what runs next).
+        // The yardsticks: the FMA peak, and SGEMM on every backend, in this run (portable first:
+        // OpenBLAS's threads keep spinning after each call and would slow what runs next).
+        let ceiling = FMACeiling.measure()
+        print(ceiling.description)
         let backends = [GEMMBackend.portable] + [.openBLAS, .accelerate].filter(\.isAvailable)
         var sgemm: [GEMMBackend: Double] = [:]
         for backend in backends {
             let (timing, _) = GEMMBenchmark.measure(backend, size: AttentionBenchmark.yardstickSize, repeats: shared.repeats)
             let n = Double(AttentionBenchmark.yardstickSize)
             sgemm[backend] = 2 * n * n * n / timing.median / 1e9
-            print("SGEMM \(AttentionBenchmark.yardstickSize)² \(backend.rawValue): \(fixed(sgemm[backend]!, decimals: 1)) GFLOP/s")
+            print("SGEMM \(AttentionBenchmark.yardstickSize)² \(backend.rawValue): \(fixed(sgemm[backend]!, decimals: 1)) GFLOP/s, "
+                  + "\(ceiling.share(sgemm[backend]!)) of peak")
         }
         let best = backends.max { sgemm[$0]! < sgemm[$1]! }!
         print("MFU is quoted against the fastest SGEMM, \(best.rawValue) (\(fixed(sgemm[best]!, decimals: 1)) GFLOP/s): "
@@ -89,7 +92,7 @@ struct TrainingBenchmark: ParsableCommand {
 
         // The training step, with the GEMM of each backend in turn.
         let rows = measure(model, backends: backends, tokens: tokens)
-        printTable(rows, flops: flops, sgemm: sgemm, best: best)
+        printTable(rows, flops: flops, sgemm: sgemm, best: best, ceiling: ceiling)
 
         let headline = rows.first { $0.backend == GEMM.currentBackend } ?? rows[0]
         printBreakdown(headline)
@@ -103,6 +106,7 @@ struct TrainingBenchmark: ParsableCommand {
             "gemm=\(headline.backend.rawValue)",
             "model_gflop_per_step=\(fixed(flops.perStep / 1e9, decimals: 3))",
             "sgemm_best=\(best.rawValue)",
+            ceiling.field,
         ]
         fields += backends.map { "sgemm_\($0.rawValue)_gflops=\(fixed(sgemm[$0]!, decimals: 1))" }
         fields += rows.filter { $0.backend != headline.backend }.map {
@@ -225,10 +229,10 @@ struct TrainingBenchmark: ParsableCommand {
         if backend == .openBLAS { usleep(100_000) }
     }
 
-    func printTable(_ rows: [Row], flops: FLOPs, sgemm: [GEMMBackend: Double], best: GEMMBackend) {
+    func printTable(_ rows: [Row], flops: FLOPs, sgemm: [GEMMBackend: Double], best: GEMMBackend, ceiling: FMACeiling) {
         let others = sgemm.keys.filter { $0 != best }.sorted { $0.rawValue < $1.rawValue }
         let header = ["step GEMM", "step ms median (fastest–slowest)", "p10–p90 ms", "tokens/s", "model GFLOP/s",
-                      "MFU vs \(best.rawValue)"] + others.map { "MFU vs \($0.rawValue)" } + ["tape share", "loss"]
+                      "of peak", "MFU vs \(best.rawValue)"] + others.map { "MFU vs \($0.rawValue)" } + ["tape share", "loss"]
         let lines = rows.map { row in
             let t = row.timing
             let rate = flops.perStep / t.median / 1e9
@@ -237,7 +241,7 @@ struct TrainingBenchmark: ParsableCommand {
                 t.millisecondsText,
                 "\(fixed(row.p10 * 1e3, decimals: 2))–\(fixed(row.p90 * 1e3, decimals: 2))",
                 fixed(Double(batch * Self.context) / t.median, decimals: 0),
-                fixed(rate, decimals: 1),
+                fixed(rate, decimals: 1), ceiling.share(rate),
                 fixed(100 * rate / sgemm[best]!, decimals: 1) + "%",
             ] + others.map { fixed(100 * rate / sgemm[$0]!, decimals: 1) + "%" } + [
                 fixed(100 * row.profile.bookkeepingSeconds / row.profile.totalSeconds, decimals: 1) + "%",

@@ -83,7 +83,7 @@ extension HardwareLesson {
         func share(_ rate: Rate, threads: Int) -> String {
             compute.theoreticalPerCore.map { format(100 * rate.median / ($0 * Double(threads)), 0) + "%" } ?? "—"
         }
-        let fma = "FMA loop (\(MachineProbes.fmaChains) chains of 16 floats, registers only)"
+        let fma = "FMA loop (\(MachineProbes.fmaChains) chains of \(FMAPeak.lanes) floats, registers only)"
         try table.append([fma, "1", compute.fmaOneThread.text, share(compute.fmaOneThread, threads: 1)])
         if t > 1 { try table.append([fma, "\(t)", compute.fmaAllThreads.text, share(compute.fmaAllThreads, threads: t)]) }
         for run in compute.gemm {
@@ -94,7 +94,7 @@ extension HardwareLesson {
 
         let peak = compute.gemmPeak
         var sentences = ["""
-            The FMA loop keeps \(MachineProbes.fmaChains) independent chains x ← x·m + a of 16 \
+            The FMA loop keeps \(MachineProbes.fmaChains) independent chains x ← x·m + a of \(FMAPeak.lanes) \
             floats each in registers: no memory, so it runs at the speed of the arithmetic units, \
             \(significant(compute.fmaOneThread.median)) GFLOP/s on one core
             """ + (t > 1 ? " and \(significant(compute.fmaAllThreads.median)) on \(t)." : ".")]

@@ -73,48 +73,23 @@ enum MachineProbes {
         return ((s0 + s1) + (s2 + s3) + (s4 + s5) + (s6 + s7)).sum() + tail
     }
 
-    // MARK: - Peak compute: fused multiply-adds on registers
+    // MARK: - Peak compute: fused multiply-adds on registers (TensorCore's `FMAPeak`)
 
-    /// Independent FMA chains in `fmaLoop`: each is one zmm register. An FMA's result is ready
-    /// 4 cycles after it starts, and a core starts 2 per cycle, so at least 8 chains must be in
-    /// flight to keep both units busy; 12 leave room.
-    static let fmaChains = 12
+    /// Independent FMA chains in `fmaLoop`, one vector register of `FMAPeak.lanes` floats each.
+    static let fmaChains = FMAPeak.chains
 
-    /// FLOPs of one iteration of `fmaLoop`: chains × 16 lanes × 2 (a multiply and an add).
-    static let fmaFlopsPerIteration = fmaChains * 16 * 2
+    /// FLOPs of one iteration of `fmaLoop`: chains × lanes × 2 (a multiply and an add).
+    static let fmaFlopsPerIteration = FMAPeak.flopsPerIteration
 
-    /// x ← x · m + a on `fmaChains` SIMD16 registers, `iterations` times, without touching
-    /// memory; returns the sum of the chains. Every value converges to a / (1 − m) = 0.1 and
-    /// never becomes denormal or infinite. FLOPs: iterations · `fmaFlopsPerIteration`.
+    /// `FMAPeak.kernel`, chained to the previous probe's result so that no call can be dropped.
     static func fmaLoop(iterations: Int, start: Float = 1) -> Float {
-        keep(fmaKernel(iterations: iterations, start: start + kept() * 0))
-    }
-
-    @inline(never)
-    static func fmaKernel(iterations: Int, start: Float) -> Float {
-        let m = SIMD16<Float>(repeating: 0.999_999), a = SIMD16<Float>(repeating: 0.000_000_1)
-        var x0 = SIMD16<Float>(repeating: start), x1 = x0 + 1, x2 = x0 + 2, x3 = x0 + 3
-        var x4 = x0 + 4, x5 = x0 + 5, x6 = x0 + 6, x7 = x0 + 7
-        var x8 = x0 + 8, x9 = x0 + 9, x10 = x0 + 10, x11 = x0 + 11
-        for _ in 0..<max(0, iterations) {
-            x0 = a.addingProduct(x0, m); x1 = a.addingProduct(x1, m); x2 = a.addingProduct(x2, m)
-            x3 = a.addingProduct(x3, m); x4 = a.addingProduct(x4, m); x5 = a.addingProduct(x5, m)
-            x6 = a.addingProduct(x6, m); x7 = a.addingProduct(x7, m); x8 = a.addingProduct(x8, m)
-            x9 = a.addingProduct(x9, m); x10 = a.addingProduct(x10, m); x11 = a.addingProduct(x11, m)
-        }
-        return ((x0 + x1) + (x2 + x3) + (x4 + x5) + (x6 + x7) + (x8 + x9) + (x10 + x11)).sum()
+        keep(FMAPeak.kernel(iterations: iterations, start: start + kept() * 0))
     }
 
     /// `fmaLoop` on `threads` threads at once (each its own loop of `iterations`); returns the sum.
     /// FLOPs: threads · iterations · `fmaFlopsPerIteration`.
     static func fmaLoop(iterations: Int, threads: Int) -> Float {
-        let results = UnsafeMutablePointer<Float>.allocate(capacity: max(1, threads))
-        defer { results.deallocate() }
-        let zero = kept() * 0
-        Parallel.forEach(chunks: threads) { t in results[t] = fmaKernel(iterations: iterations, start: Float(t) + zero) }
-        var total: Float = 0
-        for t in 0..<threads { total += results[t] }
-        return keep(total)
+        keep(FMAPeak.run(iterations: iterations, threads: threads, start: kept() * 0))
     }
 
     // MARK: - Keeping the optimiser honest

@@ -65,20 +65,22 @@ import TestSupport
     }
 
     @Test func fmaLoopFollowsItsClosedForm() {
-        // No iterations: the sum of the 12 chains' starts, start + c, over 16 lanes.
-        let startsOfOne: Float = 16 * 78, startsOfZero: Float = 16 * 66    // 16 · Σ_c (start + c)
+        // No iterations: the sum of the 12 chains' starts, start + c, over every lane.
+        let lanes = Float(FMAPeak.lanes)
+        #expect(FMAPeak.lanes == (SystemInfo.compiledForAVX512 ? 16 : 8))
+        let startsOfOne: Float = lanes * 78, startsOfZero: Float = lanes * 66    // lanes · Σ_c (start + c)
         #expect(MachineProbes.fmaLoop(iterations: 0, start: 1) == startsOfOne)
         // Two threads start at 0 and 1.
         #expect(MachineProbes.fmaLoop(iterations: 0, threads: 2) == startsOfZero + startsOfOne)
         // x_k = a/(1 − m) + (x_0 − a/(1 − m)) · m^k, in Float64 with the Float constants.
         let m = Double(Float(0.999_999)), a = Double(Float(0.000_000_1)), k = 1000.0
         let limit = a / (1 - m)
-        let expected = (0..<12).reduce(0.0) { $0 + 16 * (limit + (2 + Double($1) - limit) * pow(m, k)) }
+        let expected = (0..<12).reduce(0.0) { $0 + Double(lanes) * (limit + (2 + Double($1) - limit) * pow(m, k)) }
         let actual = Double(MachineProbes.fmaLoop(iterations: 1000, start: 2))
         // 1000 steps, each rounded to Float (2⁻²⁴ ≈ 6e-8): 1e-4 relative is ample, and the sum
         // would be off by far more if a chain were dropped or run a different number of times.
         #expect(abs(actual - expected) / expected < 1e-4, "\(actual) vs \(expected)")
-        #expect(MachineProbes.fmaFlopsPerIteration == 12 * 16 * 2)
+        #expect(MachineProbes.fmaFlopsPerIteration == 12 * FMAPeak.lanes * 2)
     }
 
     @Test func streamKernelsComputeTheirFormulas() {
