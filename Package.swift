@@ -63,7 +63,7 @@ let package = Package(
             name: "bench",
             dependencies: ["TensorCore", "Autograd", "_Support", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             path: "Benchmarks",
-            exclude: ["README.md", "pytorch_embed.py"],
+            exclude: ["README.md", "pytorch_attention.py", "pytorch_embed.py"],
             swiftSettings: kernelFlags),
         .executableTarget(
             name: "positional-encoding-example",
