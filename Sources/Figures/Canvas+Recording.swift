@@ -140,6 +140,20 @@ extension Canvas {
         return canvas
     }
 
+    /// Whether some recorded text runs past an edge of the canvas: its baseline, from the pen's
+    /// start to its end, leaves the picture by more than `tolerance` pixels (a title too long for
+    /// the width, a turned axis title too tall for the height).
+    func textRunsPastEdge(tolerance: Double = 2) -> Bool {
+        commands.contains {
+            guard case let .text(_, _, _, _, _, _, rotation, origin, advance) = $0.command else { return false }
+            let (cosine, sine) = rotation.cosineAndSine
+            let end = Point(x: origin.x + advance * cosine, y: origin.y - advance * sine)
+            return [origin, end].contains {
+                $0.x < -tolerance || $0.y < -tolerance || $0.x > Double(width) + tolerance || $0.y > Double(height) + tolerance
+            }
+        }
+    }
+
     /// The font sizes of all recorded text, in canvas pixels.
     var textSizes: [Int] {
         commands.compactMap {

@@ -148,10 +148,15 @@ extension Figure {
         guard let size = options.size else {
             return ExportedFigure(canvas: canvas, options: options, scale: 1, fontScale: 1)
         }
+        /// The figure with type `fontScale` times larger. Type so large that text runs past the
+        /// picture's edges (a long title, a tall axis title) does not lay out, like type that
+        /// leaves no room for the plot.
         func rendered(fontScale: Double) throws -> Canvas {
             var trial = environment
             trial.fontScale = fontScale
-            return try FigureStyle.$environment.withValue(trial) { try render() }
+            let canvas = try FigureStyle.$environment.withValue(trial) { try render() }
+            if canvas.textRunsPastEdge() { throw FigureError("text runs past the edge at \(fontScale)× type") }
+            return canvas
         }
         /// The style's smallest text in points at the placed width.
         // Steered by the style's smallest size: labels that shrink to fit a crowded axis would

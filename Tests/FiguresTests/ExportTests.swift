@@ -102,6 +102,27 @@ struct ExportTests {
         #expect(try #require(print.smallestTextPoints) >= 9)
     }
 
+    @Test("enlarged type never pushes text past the picture's edges: a long title keeps the type smaller")
+    func noTextPastTheEdges() throws {
+        let long = LineChart(title: "The same token in the two sentences: how far apart its two attention outputs are",
+                             xLabel: "token of the sentence, and its position in each of the two sentences",
+                             yLabel: "max |output in the first − output in the second|",
+                             series: [Series(name: "without positional encoding", y: [0, 0, 0]),
+                                      Series(name: "with positional encoding", y: [0.1, 1.0, 0.8])])
+        let standard = try long.export(FigureExport())
+        for size in [FigureSize.half, .slide, .print] {
+            let exported = try long.export(FigureExport(size: size))
+            #expect(!exported.canvas.textRunsPastEdge(), "\(size): text runs past an edge")
+            // Still enlarged, only less than a short title would allow.
+            #expect(exported.fontScale > 1, "\(size)")
+        }
+        #expect(!standard.canvas.textRunsPastEdge())
+        // The check itself: a title drawn past the right edge is caught.
+        var canvas = Canvas(width: 200, height: 100)
+        try canvas.drawText("a title far too long for this small canvas", x: 100, y: 20, size: 16, anchor: .top)
+        #expect(canvas.textRunsPastEdge())
+    }
+
     @Test("--no-title leaves the title out; the dark theme turns the background and text, not the data")
     func titleAndThemes() throws {
         let untitled = try Self.chart.export(FigureExport(showsTitle: false))
