@@ -178,15 +178,7 @@ private func attribute(_ name: String, in html: String) -> String? {
 }
 
 private func runChromium(_ path: String, _ arguments: [String]) throws -> (stdout: String, stderr: String) {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: path)
-    process.arguments = ["--headless", "--disable-gpu", "--no-sandbox", "--no-first-run"] + arguments
-    let out = Pipe(), err = Pipe()
-    process.standardOutput = out
-    process.standardError = err
-    try process.run()
-    let outData = out.fileHandleForReading.readDataToEndOfFile()
-    let errData = err.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    return (String(decoding: outData, as: UTF8.self), String(decoding: errData, as: UTF8.self))
+    let run = try LessonRunner.runProcess(URL(fileURLWithPath: path),
+                                          ["--headless", "--disable-gpu", "--no-sandbox", "--no-first-run"] + arguments)
+    return (run.stdout, run.stderr)
 }

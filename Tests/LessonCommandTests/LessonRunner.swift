@@ -37,25 +37,39 @@ enum LessonRunner {
     /// with `environment` added to this process's environment.
     static func run(_ arguments: [String], in folder: URL? = nil, environment: [String: String] = [:]) throws -> LessonRun {
         let folder = try folder ?? makeFolder()
+        let output = try runProcess(try executable, arguments, in: folder, environment: environment)
+        return LessonRun(status: output.status, stdout: output.stdout, stderr: output.stderr, folder: folder)
+    }
+
+    /// Runs a program to its end and returns its exit status and everything it printed, with
+    /// `environment` added to this process's environment.
+    static func runProcess(_ executable: URL, _ arguments: [String], in folder: URL? = nil,
+                           environment: [String: String] = [:]) throws -> (status: Int32, stdout: String, stderr: String) {
         let process = Process()
-        process.executableURL = try executable
+        process.executableURL = executable
         process.arguments = arguments
         if !environment.isEmpty {
             process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
         }
-        process.currentDirectoryURL = folder
+        if let folder { process.currentDirectoryURL = folder }
         let out = Pipe(), err = Pipe()
         process.standardOutput = out
         process.standardError = err
         try process.run()
-        // Read both pipes to the end before waiting, so a chatty run cannot fill a pipe and block.
+        // Both pipes are drained at once: read one after the other, a program that fills the
+        // second (a browser logging to stderr) blocks before closing the first, and so do we.
+        let errors = Collected()
+        let drained = DispatchGroup()
+        DispatchQueue.global().async(group: drained) { errors.data = err.fileHandleForReading.readDataToEndOfFile() }
         let outData = out.fileHandleForReading.readDataToEndOfFile()
-        let errData = err.fileHandleForReading.readDataToEndOfFile()
+        drained.wait()
         process.waitUntilExit()
-        return LessonRun(status: process.terminationStatus,
-                         stdout: String(decoding: outData, as: UTF8.self),
-                         stderr: String(decoding: errData, as: UTF8.self),
-                         folder: folder)
+        return (process.terminationStatus, String(decoding: outData, as: UTF8.self), String(decoding: errors.data, as: UTF8.self))
+    }
+
+    /// Bytes read on another thread, handed back after it has finished.
+    private final class Collected: @unchecked Sendable {
+        var data = Data()
     }
 
     /// Every regular file below `folder`, as paths relative to it, sorted.
