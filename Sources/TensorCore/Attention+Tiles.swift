@@ -38,6 +38,9 @@ func tileProduct8x32(
     k: Int, x: UnsafePointer<Float>, xStep: Int, y: UnsafePointer<Float>, ldy: Int,
     c: UnsafeMutablePointer<Float>, ldc: Int, _ update: TileUpdate
 ) {
+    guard tilesUseWideVectors else {
+        return narrowTileProduct8x32(k: k, x: x, xStep: xStep, y: y, ldy: ldy, c: c, ldc: ldc, update)
+    }
     var c0 = TileRow(), c1 = TileRow(), c2 = TileRow(), c3 = TileRow()
     var c4 = TileRow(), c5 = TileRow(), c6 = TileRow(), c7 = TileRow()
     var x = x, y = y
@@ -75,6 +78,13 @@ func tileProduct8x32RowsAccumulating(
     k: Int, a: UnsafePointer<Float>, lda: Int, y: UnsafePointer<Float>, ldy: Int,
     c: UnsafeMutablePointer<Float>, ldc: Int
 ) {
+    guard tilesUseWideVectors else {
+        for (r0, c0) in [(0, 0), (0, 16), (4, 0), (4, 16)] {
+            narrowQuarter(k: k, x: a + r0 * lda, rowStride: lda, step: 1, y: y + c0, ldy: ldy, c: c + r0 * ldc + c0, ldc: ldc,
+                          alpha: nil, overwrite: false)
+        }
+        return
+    }
     var c0 = TileRow(), c1 = TileRow(), c2 = TileRow(), c3 = TileRow()
     var c4 = TileRow(), c5 = TileRow(), c6 = TileRow(), c7 = TileRow()
     let a0 = a, a1 = a + lda, a2 = a + 2 * lda, a3 = a + 3 * lda
@@ -100,6 +110,13 @@ func tileProduct8x16RowsAccumulating(
     k: Int, a: UnsafePointer<Float>, lda: Int, y: UnsafePointer<Float>, ldy: Int,
     c: UnsafeMutablePointer<Float>, ldc: Int
 ) {
+    guard tilesUseWideVectors else {
+        for r0 in [0, 4] {
+            narrowQuarter(k: k, x: a + r0 * lda, rowStride: lda, step: 1, y: y, ldy: ldy, c: c + r0 * ldc, ldc: ldc,
+                          alpha: nil, overwrite: false)
+        }
+        return
+    }
     var c0 = SIMD16<Float>(), c1 = SIMD16<Float>(), c2 = SIMD16<Float>(), c3 = SIMD16<Float>()
     var c4 = SIMD16<Float>(), c5 = SIMD16<Float>(), c6 = SIMD16<Float>(), c7 = SIMD16<Float>()
     let a0 = a, a1 = a + lda, a2 = a + 2 * lda, a3 = a + 3 * lda
@@ -118,6 +135,77 @@ func tileProduct8x16RowsAccumulating(
     }
     add(c0, to: 0); add(c1, to: 1); add(c2, to: 2); add(c3, to: 3)
     add(c4, to: 4); add(c5, to: 5); add(c6, to: 6); add(c7, to: 7)
+}
+
+// MARK: - Without AVX-512
+
+/// Whether the tile products keep their 8 × 32 tile in 16 accumulators of 16 floats: true on a
+/// CPU with AVX-512 (32 zmm registers). With 256-bit vectors (AVX2: 16 ymm registers) the same
+/// tile would need 32 registers for C alone and spill to the stack on every step, so there the
+/// tile is computed a quarter at a time (`narrowQuarter`).
+@usableFromInline
+let tilesUseWideVectors = SystemInfo.compiledForAVX512
+
+/// `tileProduct8x32` with 8-float vectors: four 4 × 16 quarters, each held in 8 ymm registers
+/// (with 2 for Y and 1 for a broadcast, 11 of 16) for the whole sum. Every element of C gets the
+/// same fused multiply-adds in the same order as in the wide version, so the results are
+/// bit-for-bit the same.
+@inline(never) @usableFromInline
+func narrowTileProduct8x32(
+    k: Int, x: UnsafePointer<Float>, xStep: Int, y: UnsafePointer<Float>, ldy: Int,
+    c: UnsafeMutablePointer<Float>, ldc: Int, _ update: TileUpdate
+) {
+    for (r0, c0) in [(0, 0), (0, 16), (4, 0), (4, 16)] {
+        let alpha: SIMD16<Float>?
+        switch update {
+        case .overwrite, .accumulate: alpha = nil
+        case .rescale(let a0, let a1): alpha = c0 == 0 ? a0 : a1
+        }
+        var overwrite = false
+        if case .overwrite = update { overwrite = true }
+        narrowQuarter(k: k, x: x + r0, rowStride: 1, step: xStep, y: y + c0, ldy: ldy, c: c + r0 * ldc + c0, ldc: ldc,
+                      alpha: alpha, overwrite: overwrite)
+    }
+}
+
+/// C[0..<4, 0..<16] (update)= Σ_p X(r, p) · Y[p, 0..<16], X(r, p) = x[r · rowStride + p · step]:
+/// the X layout (`rowStride` 1) and row-major A (`step` 1) alike. Overwrites C, or stores
+/// C ∘ α + sum (α one factor per column; nil: all ones, plain accumulation).
+@inline(__always)
+func narrowQuarter(
+    k: Int, x: UnsafePointer<Float>, rowStride: Int, step: Int, y: UnsafePointer<Float>, ldy: Int,
+    c: UnsafeMutablePointer<Float>, ldc: Int, alpha: SIMD16<Float>?, overwrite: Bool
+) {
+    var s00 = SIMD8<Float>(), s01 = SIMD8<Float>(), s10 = SIMD8<Float>(), s11 = SIMD8<Float>()
+    var s20 = SIMD8<Float>(), s21 = SIMD8<Float>(), s30 = SIMD8<Float>(), s31 = SIMD8<Float>()
+    var x0 = x, x1 = x + rowStride, x2 = x + 2 * rowStride, x3 = x + 3 * rowStride
+    var y = y
+    for _ in 0..<k {
+        let y0 = UnsafeRawPointer(y).loadUnaligned(as: SIMD8<Float>.self)
+        let y1 = UnsafeRawPointer(y + 8).loadUnaligned(as: SIMD8<Float>.self)
+        let b0 = SIMD8<Float>(repeating: x0.pointee), b1 = SIMD8<Float>(repeating: x1.pointee)
+        s00 = s00.addingProduct(b0, y0); s01 = s01.addingProduct(b0, y1)
+        s10 = s10.addingProduct(b1, y0); s11 = s11.addingProduct(b1, y1)
+        let b2 = SIMD8<Float>(repeating: x2.pointee), b3 = SIMD8<Float>(repeating: x3.pointee)
+        s20 = s20.addingProduct(b2, y0); s21 = s21.addingProduct(b2, y1)
+        s30 = s30.addingProduct(b3, y0); s31 = s31.addingProduct(b3, y1)
+        x0 += step; x1 += step; x2 += step; x3 += step
+        y += ldy
+    }
+    @inline(__always) func put(_ low: SIMD8<Float>, _ high: SIMD8<Float>, row: Int) {
+        let target = UnsafeMutableRawPointer(c + row * ldc)
+        if overwrite {
+            target.storeBytes(of: low, as: SIMD8<Float>.self)
+            target.storeBytes(of: high, toByteOffset: 32, as: SIMD8<Float>.self)
+            return
+        }
+        let old0 = target.loadUnaligned(as: SIMD8<Float>.self), old1 = target.loadUnaligned(fromByteOffset: 32, as: SIMD8<Float>.self)
+        // The same single-rounding C ∘ α + sum as `TileRow.store(to:adding:)`.
+        let a0 = alpha?.lowHalf ?? SIMD8(repeating: 1), a1 = alpha?.highHalf ?? SIMD8(repeating: 1)
+        target.storeBytes(of: low.addingProduct(a0, old0), as: SIMD8<Float>.self)
+        target.storeBytes(of: high.addingProduct(a1, old1), toByteOffset: 32, as: SIMD8<Float>.self)
+    }
+    put(s00, s01, row: 0); put(s10, s11, row: 1); put(s20, s21, row: 2); put(s30, s31, row: 3)
 }
 
 // MARK: - Packed layouts
