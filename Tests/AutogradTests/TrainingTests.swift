@@ -42,6 +42,42 @@ import TensorCore
         let c = ReverseModel(seed: 12, dropout: 0.1)
         #expect(try c.train(steps: 5).losses != lossesA)
     }
+
+    /// Models trained side by side (one per core) get exactly the losses, validation points and
+    /// weights they get trained one after the other (the lessons' end-to-end tests retrain on one
+    /// thread and compare the bytes).
+    @Test func sideBySideTrainsEachModelAsAlone() throws {
+        // The portable GEMM sums in the same order on any number of threads; OpenBLAS may not,
+        // and a job's products run on one thread. Set inside each step: a task-local value does
+        // not follow the work onto the cores.
+        func portable(_ step: @escaping (Int) throws -> Float) -> (Int) throws -> Float {
+            { index in try GEMM.$override.withValue(.portable) { try step(index) } }
+        }
+        let quiet = { ProgressBar(total: 6, label: "alone", isTerminal: false, write: { _ in }) }
+        let alone = [ReverseModel(seed: 21, dropout: 0.1), ReverseModel(seed: 22)]
+        let histories = try alone.map { try train(steps: 6, progress: quiet(), step: portable($0.stepper(steps: 6))) }
+        let together = [ReverseModel(seed: 21, dropout: 0.1), ReverseModel(seed: 22)]
+        let jobs = together.enumerated().map { index, model in
+            TrainingJob(name: "model \(index)", tokensPerStep: 1, validate: { Float(index) }, step: portable(model.stepper(steps: 6)))
+        }
+        let sideBySide = try trainSideBySide(steps: 6, label: "both", validateEvery: 4, progress: quiet(), jobs: jobs)
+        #expect(sideBySide.map(\.losses) == histories.map(\.losses))
+        #expect(sideBySide[1].validation.map(\.step) == [4, 6] && sideBySide[1].validation.map(\.loss) == [1, 1])
+        for (a, b) in zip(alone, together) {
+            #expect(zip(a.parameters, b.parameters).allSatisfy { $0.value == $1.value })
+        }
+    }
+
+    /// A job that fails stops the set with its error.
+    @Test func sideBySideRethrowsAJobsError() throws {
+        struct Broken: Error {}
+        let quiet = ProgressBar(total: 5, label: "both", isTerminal: false, write: { _ in })
+        let jobs = [TrainingJob(name: "fine") { _ in 1 }, TrainingJob(name: "broken") { step in
+            if step == 2 { throw Broken() }
+            return 1
+        }]
+        #expect(throws: Broken.self) { try trainSideBySide(steps: 5, label: "both", progress: quiet, jobs: jobs) }
+    }
 }
 
 /// Reverse a sequence: input tokens t₀ … t₅ (ids 1…8), target t₅ … t₀.
@@ -84,10 +120,15 @@ final class ReverseModel: Module {
     }
 
     func train(steps: Int) throws -> TrainingHistory {
+        let quiet = ProgressBar(total: steps, label: "reverse", isTerminal: false, write: { _ in })
+        return try Autograd.train(steps: steps, tokensPerStep: Self.batch * Self.length, progress: quiet, step: stepper(steps: steps))
+    }
+
+    /// One training step on fresh sequences, for `steps` steps in all.
+    func stepper(steps: Int) -> (Int) throws -> Float {
         let optimizer = AdamW(parameters: parameters, learningRate: 0, weightDecay: 0)
         let schedule = LearningRateSchedule(peak: 5e-3, warmupSteps: 20, decay: .cosine(totalSteps: steps, minimum: 5e-4))
-        let quiet = ProgressBar(total: steps, label: "reverse", isTerminal: false, write: { _ in })
-        return try Autograd.train(steps: steps, tokensPerStep: Self.batch * Self.length, progress: quiet) { step in
+        return { [self] step in
             let (inputs, targets) = Self.batch(Self.batch, using: &data)
             zeroGradients()
             let loss = try crossEntropy(logits: self(inputs, batch: Self.batch), targets: targets)

@@ -47,11 +47,21 @@ public final class ProgressBar {
 
     /// Reports that `step` steps (1…total) are done, the last with `loss`, having seen `tokens` more tokens.
     public func update(step: Int, loss: Float, tokens newTokens: Int = 0) {
+        update(step: step, lossText: String(format: "%.4f", loss), tokens: newTokens)
+    }
+
+    /// The same for several models trained together: each one's last loss, by name
+    /// ("loss CLM 0.6012 · MLM 1.2034").
+    public func update(step: Int, losses: [(name: String, loss: Float)], tokens newTokens: Int = 0) {
+        update(step: step, lossText: losses.map { "\($0.name) " + String(format: "%.4f", $0.loss) }.joined(separator: " · "),
+               tokens: newTokens)
+    }
+
+    func update(step: Int, lossText: String, tokens newTokens: Int) {
         tokens += newTokens
         let seconds = elapsedSeconds
         let rate = seconds > 0 ? Double(tokens) / seconds : 0
         let eta = step > 0 ? seconds / Double(step) * Double(total - step) : 0
-        let lossText = String(format: "%.4f", loss)
         if isTerminal {
             let now = ContinuousClock.now
             if step < total, let lastDraw, now - lastDraw < .milliseconds(100) { return }
