@@ -188,8 +188,10 @@ extension LanguageModelingLesson {
         context.section("Loading (or training) the models")
         var models = try makeModels(corpus, settings, context)
         let batches = trainingBatches(corpus, settings, context)
-        if options.score != nil || options.generate != nil { try trainOrReuse(.clm, &models, batches: batches, corpus, settings, context) }
-        if options.fill != nil { try trainOrReuse(.mlm, &models, batches: batches, corpus, settings, context) }
+        var needed: [Objective] = []
+        if options.score != nil || options.generate != nil { needed.append(.clm) }
+        if options.fill != nil { needed.append(.mlm) }
+        try trainOrReuse(&models, needed, batches: batches, corpus, settings, context)
         let vocabulary = corpus.vocabulary
         if let text = options.score {
             context.section("Scoring a sentence with the CLM")

@@ -21,12 +21,10 @@ extension LanguageModelingLesson {
             (80% → [MASK], 10% → a random word, 10% kept) and predicts only those; the seq2seq model \
             reads the first sentence of a story and writes the next.
             """)
-        let models = try makeModels(corpus, settings, context)
+        var models = try makeModels(corpus, settings, context)
         let batches = trainingBatches(corpus, settings, context)
-        var trained = models
-        for objective in Objective.allCases {
-            try trainOrReuse(objective, &trained, batches: batches, corpus, settings, context)
-        }
+        try trainOrReuse(&models, batches: batches, corpus, settings, context)
+        let trained = models
         try plotLossCurves(trained, settings, context)
         try reportTimings(trained, context)
         return trained
@@ -57,35 +55,42 @@ extension LanguageModelingLesson {
         return batches
     }
 
-    /// Trains `objective`'s model (or loads it), filling in its history and, when trained, its timing.
-    static func trainOrReuse(_ objective: Objective, _ models: inout LanguageModels, batches: [[Story]],
+    /// Loads each model whose cached weights fit this run, and trains the others side by side,
+    /// one per core, filling in their histories and, when trained, their timings.
+    static func trainOrReuse(_ models: inout LanguageModels, _ objectives: [Objective] = Objective.allCases, batches: [[Story]],
                              _ corpus: StoryCorpus, _ settings: Settings, _ context: LessonContext) throws {
         let vocabulary = corpus.vocabulary
-        var masking = context.generator(for: "mlm-masks")
-        // Every batch once, up front: the MLM's chosen words are part of the data, drawn in step order.
-        let prepared: [PaddedBatch] = try batches.map { stories in
-            switch objective {
-            case .clm: try clmBatch(stories, vocabulary)
-            case .mlm: try mlmBatch(stories, vocabulary, generator: &masking)
-            case .seq2seq: try seq2seqBatch(stories, vocabulary)
+        let configuration = settings.configuration(vocabulary: vocabulary.count)
+        var pending: [(objective: Objective, prepared: [[PaddedBatch]], validation: [PaddedBatch])] = []
+        for objective in objectives {
+            var masking = context.generator(for: "mlm-masks")
+            // Every batch once, up front: the MLM's chosen words are part of the data, drawn in step order.
+            let prepared: [[PaddedBatch]] = try batches.map { stories in
+                switch objective {
+                case .clm: try clmBatch(stories, vocabulary)
+                case .mlm: try mlmBatch(stories, vocabulary, generator: &masking)
+                case .seq2seq: try seq2seqBatch(stories, vocabulary)
+                }
+            }
+            models.tokensPerStep[objective] = prepared.map { $0.reduce(0) { $0 + $1.tokens } }
+            if let metadata = cachedWeights(models.module(objective), file: objective.weightsFile, title: objective.title,
+                                            configuration: settings.cacheKey(objective, corpus, seed: context.seed),
+                                            retrain: settings.retrain, context: context) {
+                models.histories[objective] = try history(from: metadata, objective)
+            } else {
+                pending.append((objective, prepared, try validationBatches(objective, corpus, settings, context)))
             }
         }
-        models.tokensPerStep[objective] = prepared.map(\.tokens)
-        let validation = try validationBatches(objective, corpus, settings, context)
-        let model = models.module(objective)
-        let file = "\(objective.rawValue).safetensors"
+        guard !pending.isEmpty else { return }
         let frozen = models
-        let (metadata, _) = try trainOrReuseWeights(
-            model, file: file, title: objective.title, configuration: settings.cacheKey(objective, corpus, seed: context.seed),
-            retrain: settings.retrain, context: context
-        ) {
+        let jobs = pending.map { objective, prepared, validation in
+            let model = frozen.module(objective)
             let optimizer = Adam(parameters: model.parameters, learningRate: 0)
             let schedule = LearningRateSchedule(peak: settings.learningRate, warmupSteps: settings.warmupSteps,
                                                 decay: .cosine(totalSteps: settings.steps, minimum: settings.learningRate / 20))
-            let tokens = prepared.reduce(0) { $0 + $1.tokens }
-            let history = try train(steps: settings.steps, label: objective.rawValue.uppercased(),
-                                    tokensPerStep: tokens / max(1, settings.steps), validateEvery: settings.validateEvery,
-                                    validate: { try validationLoss(objective, frozen, validation) }) { step in
+            let tokens = prepared.joined().reduce(0) { $0 + $1.tokens }
+            return TrainingJob(name: objective.shortName, tokensPerStep: tokens / max(1, settings.steps),
+                               validate: { try validationLoss(objective, frozen, validation) }) { step in
                 model.zeroGradients()
                 let batchLoss = try loss(objective, frozen, prepared[step])
                 batchLoss.backward()
@@ -94,20 +99,33 @@ extension LanguageModelingLesson {
                 optimizer.step()
                 return batchLoss.value.item
             }
-            models.timings[objective] = (history.seconds, tokens, forwardFLOPsPerToken(objective, settings.configuration(vocabulary: vocabulary.count)))
-            return history.metadata
         }
+        fflush(nil)   // the progress bar writes to standard error: print what came before first
+        let histories = try trainSideBySide(steps: settings.steps, label: pending.map(\.objective.shortName).joined(separator: " + "),
+                                            validateEvery: settings.validateEvery, jobs: jobs)
+        for ((objective, prepared, _), history) in zip(pending, histories) {
+            _ = try saveTrainedWeights(models.module(objective), file: objective.weightsFile,
+                                       configuration: settings.cacheKey(objective, corpus, seed: context.seed),
+                                       metadata: history.metadata, context: context)
+            models.histories[objective] = history
+            models.timings[objective] = (history.seconds, prepared.joined().reduce(0) { $0 + $1.tokens },
+                                         forwardFLOPsPerToken(objective, configuration))
+        }
+    }
+
+    /// The loss curves saved with cached weights.
+    static func history(from metadata: [String: String], _ objective: Objective) throws -> TrainingHistory {
         guard let history = TrainingHistory(metadata: metadata) else {
-            throw LessonError("\(file) has no loss curves in its metadata; run again with --retrain")
+            throw LessonError("\(objective.weightsFile) has no loss curves in its metadata; run again with --retrain")
         }
-        models.histories[objective] = history
+        return history
     }
 
     /// Fixed held-out batches (the MLM's chosen words drawn once, the same every run).
     static func validationBatches(_ objective: Objective, _ corpus: StoryCorpus, _ settings: Settings,
                                   _ context: LessonContext) throws -> [PaddedBatch] {
         var masking = context.generator(for: "validation-masks")
-        return try stride(from: 0, to: corpus.validation.count, by: settings.batchSize).map { start in
+        return try stride(from: 0, to: corpus.validation.count, by: settings.batchSize).flatMap { start in
             let stories = Array(corpus.validation[start..<min(start + settings.batchSize, corpus.validation.count)])
             switch objective {
             case .clm: return try clmBatch(stories, corpus.vocabulary)
@@ -122,7 +140,7 @@ extension LanguageModelingLesson {
         try evaluating {
             var total = 0.0, count = 0
             for batch in batches {
-                let targets = batch.targets.filter { $0 != WordVocabulary.pad }.count
+                let targets = batch.targetCount
                 guard targets > 0 else { continue }
                 total += Double(try loss(objective, models, batch).value.item) * Double(targets)
                 count += targets
@@ -174,12 +192,18 @@ extension LanguageModelingLesson {
             let t = models.timings[objective]
             return TrainingTiming(name: objective.title, parameters: models.module(objective).parameterCount,
                                   run: t.map { ($0.seconds, $0.tokens) }, forwardFLOPsPerToken: t?.flopsPerToken ?? 0)
-        })
+        }, sideBySide: true)
         try context.show(table, as: "training")
-        context.say("""
-            Model FLOPs count the matrix products of forward and backward (3× the forward's); small \
-            models like these spend most of a step in the tape's bookkeeping and in short, thin \
-            products, so the utilisation is far below a large model's.
+        let together = models.timings.count > 1 ? """
+            The models trained side by side, each on its own core (a model this small cannot keep \
+            two cores busy with its own products), so a row's seconds are those of the whole set and \
+            its rate is its own share; the last row adds them up.
+            """ : ""
+        context.say(together + (together.isEmpty ? "" : " ") + """
+            Model FLOPs count the matrix \
+            products of forward and backward (3× the forward's); small models like these spend much \
+            of a step outside those products — norms, softmax, the tape's bookkeeping — and in short, \
+            thin products, so the utilisation is far below a large model's.
             """)
     }
 }

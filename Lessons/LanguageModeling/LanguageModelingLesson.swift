@@ -120,7 +120,7 @@ public enum LanguageModelingLesson: Lesson {
 
         /// Everything the weights of `objective` depend on, as one line.
         func cacheKey(_ objective: Objective, _ corpus: StoryCorpus, seed: UInt64) -> String {
-            "format=2 objective=\(objective.rawValue) seed=\(seed) corpus=\(fingerprint(corpus.train.map { $0.tokens.joined(separator: " ") })) "
+            "format=3 objective=\(objective.rawValue) seed=\(seed) corpus=\(fingerprint(corpus.train.map { $0.tokens.joined(separator: " ") })) "
                 + "stories=\(corpus.train.count)/\(corpus.validation.count) vocabulary=\(corpus.vocabulary.count) "
                 + "width=\(width) layers=\(layers) heads=\(heads) context=\(context) steps=\(steps) batch=\(batchSize) "
                 + "lr=\(learningRate) warmup=\(warmupSteps) clip=\(clipNorm) validate_every=\(validateEvery)"

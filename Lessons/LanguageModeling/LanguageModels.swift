@@ -17,6 +17,12 @@ enum Objective: String, CaseIterable {
         case .seq2seq: "Seq2seq (encoder-decoder)"
         }
     }
+
+    /// The name in the progress bar.
+    var shortName: String { self == .seq2seq ? "seq2seq" : rawValue.uppercased() }
+
+    /// Where its trained weights are kept, in the output folder.
+    var weightsFile: String { "\(rawValue).safetensors" }
 }
 
 /// The three trained models.
@@ -46,6 +52,9 @@ struct PaddedBatch {
     /// The words of the batch's stories: what "tokens seen" counts.
     var tokens: Int
 
+    /// Positions that carry a loss (a target other than [PAD]).
+    var targetCount: Int { targets.reduce(0) { $0 + ($1 == WordVocabulary.pad ? 0 : 1) } }
+
     /// Rows of ids padded to the longest, row-major.
     static func pad(_ rows: [[Int]]) -> (ids: [Int], shape: [Int], lengths: [Int]) {
         let n = rows.map(\.count).max() ?? 0
@@ -67,33 +76,72 @@ extension LanguageModelingLesson {
     /// The words of the stories: what "tokens seen" counts, the same for all three objectives.
     static func wordCount(_ stories: [Story]) -> Int { stories.reduce(0) { $0 + $1.first.count + $1.next.count } }
 
-    /// CLM: inputs are each sequence without its last token, targets without its first.
-    static func clmBatch(_ stories: [Story], _ vocabulary: WordVocabulary) throws -> PaddedBatch {
+    /// The indices of `lengths` in two groups of similar lengths, shortest first, split where the
+    /// two groups padded to their own longest hold the fewest positions (one group when a split
+    /// saves nothing). A step's sequences range from 5 to 30-odd tokens; padded together, about
+    /// two positions in three would be padding, computed and thrown away.
+    static func lengthGroups(_ lengths: [Int]) -> [[Int]] {
+        let order = lengths.indices.sorted { (lengths[$0], $0) < (lengths[$1], $1) }
+        guard let longest = order.last.map({ lengths[$0] }) else { return [] }
+        var best = (cost: order.count * longest, split: 0)
+        for split in 1..<order.count {
+            let cost = split * lengths[order[split - 1]] + (order.count - split) * longest
+            if cost < best.cost { best = (cost, split) }
+        }
+        return best.split == 0 ? [order] : [Array(order[..<best.split]), Array(order[best.split...])]
+    }
+
+    /// CLM: inputs are each sequence without its last token, targets without its first; in
+    /// length groups (`lengthGroups`), which together are the step's batch.
+    static func clmBatch(_ stories: [Story], _ vocabulary: WordVocabulary) throws -> [PaddedBatch] {
         let sequences = try sentenceSequences(stories, vocabulary)
-        let inputs = PaddedBatch.pad(sequences.map { Array($0.dropLast()) })
-        let targets = PaddedBatch.pad(sequences.map { Array($0.dropFirst()) })
-        return PaddedBatch(ids: inputs.ids, targets: targets.ids, shape: inputs.shape, lengths: inputs.lengths,
-                           tokens: wordCount(stories))
+        return lengthGroups(sequences.map(\.count)).map { group in
+            let part = group.map { sequences[$0] }
+            let inputs = PaddedBatch.pad(part.map { Array($0.dropLast()) })
+            let targets = PaddedBatch.pad(part.map { Array($0.dropFirst()) })
+            return PaddedBatch(ids: inputs.ids, targets: targets.ids, shape: inputs.shape, lengths: inputs.lengths,
+                               tokens: part.reduce(0) { $0 + $1.count - 2 })
+        }
     }
 
-    /// MLM: the whole sequences, 15% of their words chosen by BERT's rule.
-    static func mlmBatch(_ stories: [Story], _ vocabulary: WordVocabulary, generator: inout SeededGenerator) throws -> PaddedBatch {
-        let padded = PaddedBatch.pad(try sentenceSequences(stories, vocabulary))
-        let (inputs, targets) = maskForMLM(padded.ids, vocabulary: vocabulary, generator: &generator)
-        return PaddedBatch(ids: inputs, targets: targets, shape: padded.shape, lengths: padded.lengths,
-                           tokens: wordCount(stories))
+    /// MLM: the whole sequences, 15% of their words chosen by BERT's rule; in length groups.
+    static func mlmBatch(_ stories: [Story], _ vocabulary: WordVocabulary, generator: inout SeededGenerator) throws -> [PaddedBatch] {
+        let sequences = try sentenceSequences(stories, vocabulary)
+        return lengthGroups(sequences.map(\.count)).map { group in
+            let part = group.map { sequences[$0] }
+            let padded = PaddedBatch.pad(part)
+            let (inputs, targets) = maskForMLM(padded.ids, vocabulary: vocabulary, generator: &generator)
+            return PaddedBatch(ids: inputs, targets: targets, shape: padded.shape, lengths: padded.lengths,
+                               tokens: part.reduce(0) { $0 + $1.count - 2 })
+        }
     }
 
-    /// Seq2seq: the encoder reads `first [EOS]`; the decoder reads `[BOS] next` and predicts `next [EOS]`.
-    static func seq2seqBatch(_ stories: [Story], _ vocabulary: WordVocabulary) throws -> PaddedBatch {
-        let sources = try stories.map { try vocabulary.encode($0.first) + [WordVocabulary.eos] }
-        let nexts = try stories.map { try vocabulary.encode($0.next) }
-        let source = PaddedBatch.pad(sources)
-        let decoder = PaddedBatch.pad(nexts.map { [WordVocabulary.bos] + $0 })
-        let targets = PaddedBatch.pad(nexts.map { $0 + [WordVocabulary.eos] })
-        return PaddedBatch(ids: source.ids, targets: targets.ids, shape: source.shape, lengths: source.lengths,
-                           decoderIds: decoder.ids, decoderShape: decoder.shape,
-                           tokens: wordCount(stories))
+    /// Seq2seq: the encoder reads `first [EOS]`; the decoder reads `[BOS] next` and predicts
+    /// `next [EOS]`; in groups of similar first-sentence length.
+    static func seq2seqBatch(_ stories: [Story], _ vocabulary: WordVocabulary) throws -> [PaddedBatch] {
+        try lengthGroups(stories.map(\.first.count)).map { group in
+            let part = group.map { stories[$0] }
+            let sources = try part.map { try vocabulary.encode($0.first) + [WordVocabulary.eos] }
+            let nexts = try part.map { try vocabulary.encode($0.next) }
+            let source = PaddedBatch.pad(sources)
+            let decoder = PaddedBatch.pad(nexts.map { [WordVocabulary.bos] + $0 })
+            let targets = PaddedBatch.pad(nexts.map { $0 + [WordVocabulary.eos] })
+            return PaddedBatch(ids: source.ids, targets: targets.ids, shape: source.shape, lengths: source.lengths,
+                               decoderIds: decoder.ids, decoderShape: decoder.shape, tokens: wordCount(part))
+        }
+    }
+
+    /// The mean loss per target over the groups of one step's batch: each group's mean weighted
+    /// by its share of the targets, so the step's gradient is that of the batch padded as one.
+    static func loss(_ objective: Objective, _ models: LanguageModels, _ parts: [PaddedBatch]) throws -> Variable {
+        let counts = parts.map(\.targetCount), total = Float(max(1, counts.reduce(0, +)))
+        var sum: Variable?
+        for (part, count) in zip(parts, counts) where count > 0 {
+            let weighted = try loss(objective, models, part) * (Float(count) / total)
+            sum = try sum.map { try $0 + weighted } ?? weighted
+        }
+        guard let sum else { throw LessonError("a training batch has no word to predict") }
+        return sum
     }
 
     /// The mean loss per target of `objective` on one batch (forward only when not recording).

@@ -19,6 +19,19 @@ func trainOrReuseWeights(
     _ model: some Module, file: String, title: String, configuration: String, retrain: Bool,
     context: LessonContext, train: () throws -> [String: String]
 ) throws -> (metadata: [String: String], trained: Bool) {
+    if let metadata = cachedWeights(model, file: file, title: title, configuration: configuration, retrain: retrain, context: context) {
+        return (metadata, false)
+    }
+    fflush(nil)   // the progress bar writes to standard error: print what came before first
+    return (try saveTrainedWeights(model, file: file, configuration: configuration, metadata: try train(), context: context), true)
+}
+
+/// The first half of `trainOrReuseWeights`, for lessons that train several models together:
+/// loads the weights in `file` into `model` and returns the file's metadata when it was written
+/// for exactly `configuration`; otherwise says in one line why it cannot be used and returns nil.
+func cachedWeights(
+    _ model: some Module, file: String, title: String, configuration: String, retrain: Bool, context: LessonContext
+) -> [String: String]? {
     let path = context.pathInOutput(file)
     if retrain {
         if FileManager.default.fileExists(atPath: path) { context.say("\(title): --retrain given; training again.") }
@@ -29,18 +42,25 @@ func trainOrReuseWeights(
             if metadata["configuration"] == configuration {
                 try model.loadCheckpoint(from: path)
                 context.say("\(title): reusing the weights in \(file), trained earlier with the same settings and seed (--retrain trains again).")
-                return (metadata, false)
+                return metadata
             }
             context.say("\(title): \(file) holds weights trained with other settings or another seed; training again.")
         } catch {
             context.say("\(title): cannot use \(file) (\(error)); training again.")
         }
     }
-    fflush(nil)   // the progress bar writes to standard error: print what came before first
-    var metadata = try train()
+    return nil
+}
+
+/// The second half: saves freshly trained weights with `configuration` and `metadata`.
+/// - Returns: the metadata as saved.
+func saveTrainedWeights(
+    _ model: some Module, file: String, configuration: String, metadata: [String: String], context: LessonContext
+) throws -> [String: String] {
+    var metadata = metadata
     metadata["configuration"] = configuration
     try context.writeFile(file) { try model.saveCheckpoint(to: $0, metadata: metadata) }
-    return (metadata, true)
+    return metadata
 }
 
 /// A 64-bit FNV-1a hash of some text, in hex: a short fingerprint of a corpus for a
@@ -114,7 +134,9 @@ func encoderForwardFLOPsPerToken(_ c: CausalLanguageModel.Configuration) -> Doub
 
 /// The training-time table: parameters, seconds, tokens/s, model GFLOP/s and model-FLOPs
 /// utilisation (forward and backward, 3× the forward's FLOPs) against this machine's fastest SGEMM.
-func trainingTimeTable(_ timings: [TrainingTiming]) throws -> Table {
+/// With `sideBySide` (models trained together by `trainSideBySide`, each row's seconds the time of
+/// the whole set), a last row adds up the rates of the models trained in this run.
+func trainingTimeTable(_ timings: [TrainingTiming], sideBySide: Bool = false) throws -> Table {
     let (peak, backend) = measureSGEMM()
     var table = Table(title: "Training time (\(SystemInfo.buildConfiguration) build, \(Parallel.threadCount) threads; "
                           + "MFU against this machine's fastest SGEMM, \(backend.rawValue) at \(format(peak / 1e9, 1)) GFLOP/s)",
@@ -127,6 +149,14 @@ func trainingTimeTable(_ timings: [TrainingTiming]) throws -> Table {
         let rate = Double(run.tokens) / max(run.seconds, 1e-9), flops = 3 * t.forwardFLOPsPerToken * rate
         try table.append([t.name, "\(t.parameters)", format(run.seconds, 1), format(rate, 0),
                           format(flops / 1e9, 2), format(100 * flops / peak, 1) + "%"])
+    }
+    let trained = timings.compactMap { t in t.run.map { (t, $0) } }
+    if sideBySide, trained.count > 1 {
+        let seconds = trained.map(\.1.seconds).max() ?? 0
+        let rate = Double(trained.reduce(0) { $0 + $1.1.tokens }) / max(seconds, 1e-9)
+        let flops = trained.reduce(0.0) { $0 + 3 * $1.0.forwardFLOPsPerToken * Double($1.1.tokens) / max(seconds, 1e-9) }
+        try table.append(["together, one per core", "", format(seconds, 1), format(rate, 0), format(flops / 1e9, 2),
+                          format(100 * flops / peak, 1) + "%"])
     }
     return table
 }
