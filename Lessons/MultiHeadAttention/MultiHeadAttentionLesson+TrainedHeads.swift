@@ -244,7 +244,7 @@ extension MultiHeadAttentionLesson {
     static func answerSentence(_ tokens: [String], _ corpus: ReferentCorpus, _ settings: Settings, _ context: LessonContext) throws {
         context.section("Loading (or training) the model")
         var models = try makeModels(corpus, settings, context)
-        try trainOrReuse(.multiHead, &models, batches: try trainingBatches(corpus, settings, context), corpus, settings, context)
+        try trainOrReuse(&models, [.multiHead], batches: try trainingBatches(corpus, settings, context), corpus, settings, context)
         context.section("What \"it\" means in your sentence")
         let model = models.multiHead
         let text = tokens.joined(separator: " ")

@@ -14,6 +14,19 @@ struct ReferentModels {
     var accuracyCurves: [MultiHeadAttentionLesson.Variant: [(step: Int, accuracy: Double)]] = [:]
     var timings: [MultiHeadAttentionLesson.Variant: (seconds: Double, tokens: Int)] = [:]
 
+    /// The loss and accuracy curves of `variant`, from its checkpoint's metadata.
+    mutating func record(_ variant: MultiHeadAttentionLesson.Variant, _ metadata: [String: String]) throws {
+        guard let history = TrainingHistory(metadata: metadata) else {
+            throw LessonError("\(variant.rawValue).safetensors has no loss curves in its metadata; run again with --retrain")
+        }
+        histories[variant] = history
+        accuracyCurves[variant] = (metadata["accuracy"] ?? "").split(separator: ",").compactMap { entry in
+            let parts = entry.split(separator: ":")
+            guard parts.count == 2, let step = Int(parts[0]), let accuracy = Double(parts[1]) else { return nil }
+            return (step, accuracy)
+        }
+    }
+
     func model(_ variant: MultiHeadAttentionLesson.Variant) -> ReferentModel {
         switch variant {
         case .multiHead: multiHead
@@ -50,9 +63,7 @@ extension MultiHeadAttentionLesson {
             """)
         var models = try makeModels(corpus, settings, context)
         let batches = try trainingBatches(corpus, settings, context)
-        for variant in Variant.allCases {
-            try trainOrReuse(variant, &models, batches: batches, corpus, settings, context)
-        }
+        try trainOrReuse(&models, batches: batches, corpus, settings, context)
         try reportAccuracy(models, corpus, context)
         try plotCurves(models, settings, context)
         try reportTimings(models, context)
@@ -84,30 +95,42 @@ extension MultiHeadAttentionLesson {
         }
     }
 
-    static func trainOrReuse(_ variant: Variant, _ models: inout ReferentModels, batches: [ReferentBatch],
+    /// Loads each model whose cached weights fit this run and trains the others side by side, one
+    /// per core, on the same batches.
+    static func trainOrReuse(_ models: inout ReferentModels, _ variants: [Variant] = Variant.allCases, batches: [ReferentBatch],
                              _ corpus: ReferentCorpus, _ settings: Settings, _ context: LessonContext) throws {
-        let model = models.model(variant)
         let heldOut = try stride(from: 0, to: corpus.heldOut.count, by: 256).map {
             try ReferentBatch(Array(corpus.heldOut[$0..<min($0 + 256, corpus.heldOut.count)]), corpus.vocabulary)
         }
-        var curve: [(step: Int, accuracy: Double)] = []
-        var validations = 0
-        let (metadata, _) = try trainOrReuseWeights(
-            model.encoder, file: "\(variant.rawValue).safetensors", title: "The \(variant.title) model",
-            configuration: settings.cacheKey(variant, corpus, seed: context.seed), retrain: settings.retrain, context: context
-        ) {
+        func file(_ variant: Variant) -> String { "\(variant.rawValue).safetensors" }
+        var pending: [Variant] = []
+        for variant in variants {
+            if let metadata = cachedWeights(models.model(variant).encoder, file: file(variant), title: "The \(variant.title) model",
+                                            configuration: settings.cacheKey(variant, corpus, seed: context.seed),
+                                            retrain: settings.retrain, context: context) {
+                try models.record(variant, metadata)
+            } else {
+                pending.append(variant)
+            }
+        }
+        guard !pending.isEmpty else { return }
+        let tokens = batches.reduce(0) { $0 + $1.lengths.reduce(0, +) }
+        /// Held-out accuracy at each validation of one model.
+        final class Curve { var points: [(step: Int, accuracy: Double)] = [] }
+        let curves = pending.map { _ in Curve() }
+        let jobs = zip(pending, curves).map { variant, curve in
+            let model = models.model(variant)
             let parameters = model.encoder.parameters
             let optimizer = Adam(parameters: parameters, learningRate: 0)
             let schedule = LearningRateSchedule(peak: settings.learningRate, warmupSteps: settings.warmupSteps,
                                                 decay: .cosine(totalSteps: settings.steps, minimum: settings.learningRate / 20))
-            let tokens = batches.reduce(0) { $0 + $1.lengths.reduce(0, +) }
-            let history = try train(steps: settings.steps, label: variant.rawValue.replacingOccurrences(of: "_", with: "-"),
-                                    tokensPerStep: tokens / max(1, settings.steps), validateEvery: settings.validateEvery,
-                                    validate: {
-                                        validations += 1
-                                        curve.append((validations * settings.validateEvery, try model.accuracy(corpus.heldOut)))
-                                        return try evaluating { try heldOutLoss(model, heldOut) }
-                                    }) { step in
+            return TrainingJob(name: variant.rawValue.replacingOccurrences(of: "_", with: "-"),
+                               tokensPerStep: tokens / max(1, settings.steps),
+                               validate: {
+                                   curve.points.append(((curve.points.count + 1) * settings.validateEvery,
+                                                        try model.accuracy(corpus.heldOut)))
+                                   return try evaluating { try heldOutLoss(model, heldOut) }
+                               }) { step in
                 model.encoder.zeroGradients()
                 let loss = try model.loss(batches[step])
                 loss.backward()
@@ -116,19 +139,18 @@ extension MultiHeadAttentionLesson {
                 optimizer.step()
                 return loss.value.item
             }
-            models.timings[variant] = (history.seconds, tokens)
+        }
+        fflush(nil)   // the progress bar writes to standard error: print what came before first
+        let histories = try trainSideBySide(steps: settings.steps, label: jobs.map(\.name).joined(separator: " + "),
+                                            validateEvery: settings.validateEvery, jobs: jobs)
+        for ((variant, curve), history) in zip(zip(pending, curves), histories) {
             var metadata = history.metadata
-            metadata["accuracy"] = zip(history.validation, curve).map { "\($0.step):\($1.accuracy)" }.joined(separator: ",")
-            return metadata
-        }
-        guard let history = TrainingHistory(metadata: metadata) else {
-            throw LessonError("\(variant.rawValue).safetensors has no loss curves in its metadata; run again with --retrain")
-        }
-        models.histories[variant] = history
-        models.accuracyCurves[variant] = (metadata["accuracy"] ?? "").split(separator: ",").compactMap { entry in
-            let parts = entry.split(separator: ":")
-            guard parts.count == 2, let step = Int(parts[0]), let accuracy = Double(parts[1]) else { return nil }
-            return (step, accuracy)
+            metadata["accuracy"] = zip(history.validation, curve.points).map { "\($0.step):\($1.accuracy)" }.joined(separator: ",")
+            metadata = try saveTrainedWeights(models.model(variant).encoder, file: file(variant),
+                                              configuration: settings.cacheKey(variant, corpus, seed: context.seed),
+                                              metadata: metadata, context: context)
+            models.timings[variant] = (history.seconds, tokens)
+            try models.record(variant, metadata)
         }
     }
 
@@ -199,7 +221,13 @@ extension MultiHeadAttentionLesson {
             let encoder = models.model(variant).encoder
             return TrainingTiming(name: variant.rawValue, parameters: encoder.parameterCount, run: models.timings[variant],
                                   forwardFLOPsPerToken: encoderForwardFLOPsPerToken(encoder.configuration))
-        })
+        }, sideBySide: true)
         try context.show(table, as: "training")
+        if models.timings.count > 1 {
+            context.say("""
+                The models trained side by side, each on its own core, so a row's seconds are those of \
+                the whole set and its rate is its own share; the last row adds them up.
+                """)
+        }
     }
 }

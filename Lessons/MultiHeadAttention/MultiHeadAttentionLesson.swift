@@ -63,7 +63,7 @@ public enum MultiHeadAttentionLesson: Lesson {
                                    valueName: "text"))
         var sentence: String?
 
-        @Option(help: ArgumentHelp("Training steps per model (default: 300; 40 with --quick).", valueName: "n"))
+        @Option(help: ArgumentHelp("Training steps per model (default: 450; 40 with --quick).", valueName: "n"))
         var steps: Int?
 
         @Option(name: .customLong("d-model"), help: ArgumentHelp("Model width d (default: 64; 32 with --quick).", valueName: "d"))
@@ -102,7 +102,7 @@ public enum MultiHeadAttentionLesson: Lesson {
             layers = options.layers ?? 2
             heads = options.heads ?? 4
             context = 24
-            steps = options.steps ?? (quick ? 40 : 300)
+            steps = options.steps ?? (quick ? 40 : 450)
             batchSize = quick ? 32 : 64
             learningRate = 3e-3
             warmupSteps = min(50, steps / 10)
