@@ -133,7 +133,11 @@ public func trainSideBySide(
             histories[j].losses.append(losses[j])
             if let loss = validations[j] { histories[j].validation.append((index + 1, loss)) }
         }
-        bar.update(step: index + 1, losses: zip(jobs, losses).map { ($0.name, $1) }, tokens: tokensPerStep)
+        if jobs.count == 1 {
+            bar.update(step: index + 1, loss: losses[0], tokens: tokensPerStep)
+        } else {
+            bar.update(step: index + 1, losses: zip(jobs, losses).map { ($0.name, $1) }, tokens: tokensPerStep)
+        }
     }
     bar.finish()
     for j in jobs.indices {
