@@ -38,6 +38,9 @@ struct GEMMBenchmark: ParsableCommand {
         var results = Self.measure(backends, sizes: sizes, repeats: shared.repeats)
         results.ceiling = ceiling
         results.printTable()
+        let shapes = TrainingShapeResults.measure(backends, repeats: shared.repeats, ceiling: ceiling)
+        shapes.printTable()
+        results.trainingShapesRatio = shapes.meanRatio
         print(results.summaryLine)
     }
 
@@ -117,6 +120,8 @@ struct Results {
     var differences: [GEMMBackend: [Int: Float]] = [:]
     /// The machine's FMA peak in this run, when measured: each median is also given as a share of it.
     var ceiling: FMACeiling?
+    /// Portable over OpenBLAS on the training shapes (geometric mean), when both ran.
+    var trainingShapesRatio: Double?
 
     /// GFLOP/s of the median, slowest and fastest samples.
     func gflops(_ backend: GEMMBackend, _ n: Int) -> (median: Double, slowest: Double, fastest: Double) {
@@ -151,15 +156,16 @@ struct Results {
         printAlignedTable(header: header, rows: rows)
     }
 
-    /// The last line, for scripts: every size for every backend, then the ratio at 1024 and
-    /// the thread count.
+    /// The last line, for scripts: every size for every backend, the ratio at 1024, the mean
+    /// ratio over the training shapes, the FMA peak and the thread count.
     ///
-    ///     gemm: portable_gflops_256=… openblas_gflops_1024=… ratio_1024=1.86 threads=2
+    ///     gemm: portable_gflops_256=… openblas_gflops_1024=… ratio_1024=1.86 ratio_training_shapes=… fma_peak_gflops=… threads=2
     var summaryLine: String {
         var fields = backends.flatMap { backend in
             sizes.map { "\(backend.rawValue)_gflops_\($0)=\(fixed(gflops(backend, $0).median, decimals: 1))" }
         }
         fields.append("ratio_1024=\(ratio(1024).map { fixed($0, decimals: 2) } ?? "n/a")")
+        if let trainingShapesRatio { fields.append("ratio_training_shapes=\(fixed(trainingShapesRatio, decimals: 2))") }
         if let ceiling { fields.append(ceiling.field) }
         fields.append("threads=\(Parallel.threadCount)")
         return "gemm: " + fields.joined(separator: " ")
