@@ -41,14 +41,14 @@ import _Support
 enum PortableGEMM {
     /// Which register tile this processor runs, chosen once: 14 × 32 of SIMD16 where there is
     /// AVX-512, 6 × 16 of SIMD8 elsewhere (AVX2, and NEON, whose 32 registers of 4 floats hold it too).
-    enum Kernel { case tile14x32, tile6x16 }
+    enum Kernel: CaseIterable { case tile14x32, tile6x16 }
     static let kernel: Kernel = SystemInfo.compiledForAVX512 ? .tile14x32 : .tile6x16
 
-    /// The register tile of `kernel`: (MR, NR, floats per step of a packed sliver of A).
-    static var tile: (mr: Int, nr: Int, aStride: Int) {
+    /// The register tile of `kernel`: (MR, NR).
+    static var tile: (mr: Int, nr: Int) {
         switch kernel {
-        case .tile14x32: (Tile14x32.mr, Tile14x32.nr, Tile14x32.aStride)
-        case .tile6x16: (Tile6x16.mr, Tile6x16.nr, Tile6x16.aStride)
+        case .tile14x32: (Tile14x32.mr, Tile14x32.nr)
+        case .tile6x16: (Tile6x16.mr, Tile6x16.nr)
         }
     }
 
@@ -75,8 +75,13 @@ enum PortableGEMM {
             .joined(separator: ", ") + " per core"
     }
 
-    /// The cache blocks for `kernel` on this machine's caches, worked out once.
-    static let blocking = Blocking(tile: tile, l1: caches[0], l2: caches[1], l3: caches[2])
+    /// The cache blocks for `kernel` on this machine's caches.
+    static var blocking: Blocking {
+        switch kernel {
+        case .tile14x32: Blocking(Tile14x32.self, l1: caches[0], l2: caches[1], l3: caches[2])
+        case .tile6x16: Blocking(Tile6x16.self, l1: caches[0], l2: caches[1], l3: caches[2])
+        }
+    }
 
     /// Below this many flops a product runs on one thread: dispatching costs microseconds.
     static let minimumFlopsPerThread = 8_000_000
@@ -113,13 +118,13 @@ extension PortableGEMM {
 
         init(kc: Int, mc: Int, nc: Int) { (self.kc, self.mc, self.nc) = (kc, mc, nc) }
 
-        init(tile: (mr: Int, nr: Int, aStride: Int), l1: Int?, l2: Int?, l3: Int?) {
+        init<K: GEMMMicroKernel>(_: K.Type, l1: Int?, l2: Int?, l3: Int?) {
             let float = MemoryLayout<Float>.stride
             let l1 = l1 ?? 32 << 10, l2 = l2 ?? 256 << 10, l3 = l3 ?? 2 << 20
-            let kcFit = max(1, l1 * 2 / 3 / (tile.nr * float))
+            let kcFit = max(1, l1 * 2 / 3 / (K.nr * float))
             kc = min(1024, max(64, 1 << (Int.bitWidth - 1 - kcFit.leadingZeroBitCount)))
-            mc = max(1, l2 * 3 / 8 / (kc * tile.aStride * float)) * tile.mr
-            nc = min(4096, max(4 * tile.nr, l3 / 2 / (kc * float) / tile.nr * tile.nr))
+            mc = max(1, l2 * 3 / 8 / (kc * K.aStride * float)) * K.mr
+            nc = min(4096, max(4 * K.nr, l3 / 2 / (kc * float) / K.nr * K.nr))
         }
 
         var description: String { "KC=\(kc) MC=\(mc) NC=\(nc)" }
@@ -136,21 +141,23 @@ extension GEMM {
     ///
     /// - Parameters: as `sgemm`. A is [M, K] (or [K, M] when `transA`), B is [K, N] (or [N, K]
     ///   when `transB`), C is [M, N]; `beta == 0` means C is not read. `threads` is the most
-    ///   threads to use (tests ask for more than the machine has, to cut C into more pieces).
+    ///   threads to use (tests ask for more than the machine has, to cut C into more pieces);
+    ///   `kernel` the register tile (tests run both on any processor).
     static func portable(
         transA: Bool, transB: Bool, m: Int, n: Int, k: Int, alpha: Float,
         a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
-        beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int, threads: Int = Parallel.threadCount
+        beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int, threads: Int = Parallel.threadCount,
+        kernel: PortableGEMM.Kernel = PortableGEMM.kernel
     ) {
         typealias P = PortableGEMM
         // `sgemm` has dealt with empty products (m, n or k = 0) and alpha = 0.
         ensure(m > 0 && n > 0 && k > 0 && alpha != 0, "GEMM.portable: empty product or alpha = 0 reached the kernel")
         let operands = P.Operands(transA: transA, transB: transB, a: a, lda: lda, b: b, ldb: ldb,
                                   c: c, ldc: ldc, m: m, k: k, alpha: alpha, beta: beta)
-        // The one branch on the processor: everything below is compiled once per tile.
-        switch P.kernel {
-        case .tile14x32: P.run(Tile14x32.self, operands, n: n, blocking: P.blocking, threads: threads)
-        case .tile6x16: P.run(Tile6x16.self, operands, n: n, blocking: P.blocking, threads: threads)
+        // The one branch on the processor: everything below is compiled once for each tile.
+        switch kernel {
+        case .tile14x32: P.run(Tile14x32.self, operands, n: n, threads: threads)
+        case .tile6x16: P.run(Tile6x16.self, operands, n: n, threads: threads)
         }
     }
 }
@@ -158,7 +165,8 @@ extension GEMM {
 extension PortableGEMM {
     /// The product of `GEMM.portable` with micro-kernel `K`: cuts C among threads, gives each
     /// its buffers and runs `multiply` on its rectangle.
-    static func run<K: GEMMMicroKernel>(_: K.Type, _ op: Operands, n: Int, blocking: Blocking, threads: Int) {
+    static func run<K: GEMMMicroKernel>(_: K.Type, _ op: Operands, n: Int, threads: Int) {
+        let blocking = Blocking(K.self, l1: caches[0], l2: caches[1], l3: caches[2])
         let grid = Grid(m: op.m, n: n, k: op.k, threads: threads, mr: K.mr, nr: K.nr)
 
         // One allocation per call: per thread, a block of A, a panel of B and a scratch tile,
