@@ -52,8 +52,8 @@ struct TrainingShape {
 /// The timings of the training shapes, and how to print them.
 struct TrainingShapeResults {
     let backends: [GEMMBackend]
-    /// Median GFLOP/s per backend, one per shape of `TrainingShape.all`.
-    var gflops: [GEMMBackend: [Double]] = [:]
+    /// GFLOP/s per backend (median, slowest and fastest samples), one per shape of `TrainingShape.all`.
+    var gflops: [GEMMBackend: [(median: Double, slowest: Double, fastest: Double)]] = [:]
     let ceiling: FMACeiling
 
     static func measure(_ backends: [GEMMBackend], repeats: Int, ceiling: FMACeiling) -> TrainingShapeResults {
@@ -61,7 +61,8 @@ struct TrainingShapeResults {
         // As for the square sizes: every shape on the portable GEMM first, OpenBLAS after.
         for backend in backends {
             results.gflops[backend] = TrainingShape.all.map { shape in
-                shape.flops / shape.measure(backend, repeats: repeats).0.median / 1e9
+                let timing = shape.measure(backend, repeats: repeats).0, gflop = shape.flops / 1e9
+                return (gflop / timing.median, gflop / timing.slowest, gflop / timing.fastest)
             }
         }
         return results
@@ -70,7 +71,7 @@ struct TrainingShapeResults {
     /// Portable over OpenBLAS for every shape, when OpenBLAS ran.
     var ratios: [Double]? {
         guard let portable = gflops[.portable], let openBLAS = gflops[.openBLAS] else { return nil }
-        return zip(portable, openBLAS).map { $0 / $1 }
+        return zip(portable, openBLAS).map { $0.median / $1.median }
     }
 
     /// The geometric mean of `ratios`: how the two compare over a whole training step's mix.
@@ -82,7 +83,7 @@ struct TrainingShapeResults {
 
     func printTable() {
         print("shapes of the lessons' training (T = 1024 tokens, d = 64, F = 256, V = 140): "
-              + "median GFLOP/s and share of the FMA peak")
+              + "median GFLOP/s (slowest–fastest) and share of the FMA peak")
         var header = ["product", "op", "M×N×K", "MFLOP"]
         header += backends.flatMap { ["\($0.rawValue) GFLOP/s", "of peak"] }
         if ratios != nil { header.append("portable/openblas") }
@@ -90,7 +91,8 @@ struct TrainingShapeResults {
             var row = [shape.name, shape.operation, "\(shape.m)×\(shape.n)×\(shape.k)", fixed(shape.flops / 1e6, decimals: 1)]
             for backend in backends {
                 let rate = gflops[backend]![index]
-                row += [fixed(rate, decimals: 1), ceiling.share(rate)]
+                row += ["\(fixed(rate.median, decimals: 1)) (\(fixed(rate.slowest, decimals: 1))–\(fixed(rate.fastest, decimals: 1)))",
+                        ceiling.share(rate.median)]
             }
             if let ratios { row.append(fixed(ratios[index], decimals: 2)) }
             return row

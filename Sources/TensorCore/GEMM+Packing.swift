@@ -29,40 +29,77 @@ extension Tile6x16 {
 
 extension PortableGEMM {
     /// Copies op(A)[rows, slice] into slivers of MR rows, each stored K-major as [KC, W]: the
-    /// MR numbers the micro-kernel needs at one step of K fill one vector's width (the lanes
-    /// past MR, and rows past the end of A, are zeros).
+    /// MR numbers the micro-kernel needs at one step of K, at the start of one vector's width.
+    /// Rows past the end of A are zeros; the lanes past MR, which the kernel never reads, are
+    /// zeros or whatever A holds next to the sliver's rows.
     static func packA<K: GEMMMicroKernel>(
         _: K.Type, _ op: Operands, rows: Range<Int>, slice: Range<Int>, into packed: UnsafeMutablePointer<Float>
     ) {
         let kc = slice.count, mr = K.mr, w = K.width
+        if op.transA {
+            // A is stored [K, M]: the MR numbers of a step are adjacent, one vector load each.
+            // NOTE: W steps of K for every sliver, then the next W steps. Sliver by sliver, each
+            // step would read a line of its own lda floats after the last, and with lda a multiple
+            // of 256 floats those lines share a few sets of L1 and evict each other before the
+            // next sliver, which reads the same lines, comes; W rows of A at a time stay in L1.
+            for p0 in stride(from: 0, to: kc, by: w) {
+                let steps = min(w, kc - p0)
+                for ir in stride(from: 0, to: rows.count, by: mr) {
+                    let sliver = packed + ir / mr * kc * w
+                    let top = rows.lowerBound + ir
+                    guard rows.count - ir >= mr && top + w <= op.m else {
+                        // The last rows, or a vector would read past the end of a row of A.
+                        copySteps(p0..<p0 + steps, op, rows: rows, slice: slice, sliverRow: ir, mr: mr, w: w, into: sliver)
+                        continue
+                    }
+                    // W numbers per step, of which the kernel reads the first MR.
+                    var source = op.a + (slice.lowerBound + p0) * op.lda + top, target = sliver + p0 * w
+                    if w == 16 {
+                        for _ in 0..<steps {
+                            storeSIMD16(loadSIMD16(source), target)
+                            source += op.lda
+                            target += 16
+                        }
+                    } else {
+                        for _ in 0..<steps {
+                            storeSIMD8(loadSIMD8(source), target)
+                            source += op.lda
+                            target += 8
+                        }
+                    }
+                }
+            }
+            return
+        }
         for ir in stride(from: 0, to: rows.count, by: mr) {
             let height = min(mr, rows.count - ir), top = rows.lowerBound + ir
             let sliver = packed + ir / mr * kc * w
+            // A is stored [M, K]: the sliver is its transpose, done W steps of K at a time.
             var p = 0
-            if !op.transA {
-                // A is stored [M, K]: the sliver is its transpose, done W steps of K at a time.
-                while p + w <= kc {
-                    transpose(width: w, op.a + top * op.lda + slice.lowerBound + p, stride: op.lda, rows: height,
-                              into: sliver + p * w, targetStride: w)
-                    p += w
-                }
+            while p + w <= kc {
+                transpose(width: w, op.a + top * op.lda + slice.lowerBound + p, stride: op.lda, rows: height,
+                          into: sliver + p * w, targetStride: w)
+                p += w
             }
-            // A stored [K, M], where the MR numbers of a step are adjacent, and leftover steps.
-            for p in p..<kc {
-                let target = sliver + p * w
-                if op.transA && height == mr && top + w <= op.m {
-                    // W numbers of the row exist: copy them at once, then clear the lanes past MR.
-                    let source = op.a + (slice.lowerBound + p) * op.lda + top
-                    if w == 16 { storeSIMD16(loadSIMD16(source), target) } else { storeSIMD8(loadSIMD8(source), target) }
-                    for i in mr..<w { target[i] = 0 }
-                } else {
-                    let source = op.transA ? op.a + (slice.lowerBound + p) * op.lda + top
-                                           : op.a + top * op.lda + slice.lowerBound + p
-                    let step = op.transA ? 1 : op.lda
-                    for i in 0..<height { target[i] = source[i * step] }
-                    for i in height..<w { target[i] = 0 }
-                }
-            }
+            copySteps(p..<kc, op, rows: rows, slice: slice, sliverRow: ir, mr: mr, w: w, into: sliver)
+        }
+    }
+
+    /// Steps `steps` (counted from the start of `slice`) of op(A)[rows, slice] into the sliver of
+    /// rows `ir..<ir + MR`, one step at a time: `packA` for A stored [K, M], and the steps left
+    /// over by the transposes.
+    @inline(__always)
+    private static func copySteps(
+        _ steps: Range<Int>, _ op: Operands, rows: Range<Int>, slice: Range<Int>, sliverRow ir: Int,
+        mr: Int, w: Int, into sliver: UnsafeMutablePointer<Float>
+    ) {
+        let height = min(mr, rows.count - ir), top = rows.lowerBound + ir
+        for p in steps {
+            let target = sliver + p * w, k = slice.lowerBound + p
+            let source = op.transA ? op.a + k * op.lda + top : op.a + top * op.lda + k
+            let step = op.transA ? 1 : op.lda
+            for i in 0..<height { target[i] = source[i * step] }
+            for i in height..<w { target[i] = 0 }
         }
     }
 
