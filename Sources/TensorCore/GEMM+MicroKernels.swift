@@ -2,6 +2,7 @@
 // whole slice of K. MR × NR = the register tile; KC = steps of K in one call; W = floats per
 // vector register (16 in a zmm register, 8 in a ymm one).
 
+import CPrefetch
 import _Support
 
 /// A register tile of C, the micro-kernel that computes it and the packing that feeds it.
@@ -137,10 +138,18 @@ enum Tile6x16: GEMMMicroKernel {
         kc: Int, a: UnsafePointer<Float>, b: UnsafePointer<Float>,
         c: UnsafeMutablePointer<Float>, ldc: Int, alpha: Float, beta: Float
     ) {
+        // The tile of C is needed only after the loop: ask for its lines now, so that they
+        // arrive while the loop runs instead of stalling the stores (C is swept once per slice
+        // of K and is rarely still in cache).
+        for i in 0..<6 {
+            tp_prefetch_for_write(c + i * ldc)
+            tp_prefetch_for_write(c + i * ldc + 15)
+        }
         var c0 = NarrowTileRow(), c1 = NarrowTileRow(), c2 = NarrowTileRow()
         var c3 = NarrowTileRow(), c4 = NarrowTileRow(), c5 = NarrowTileRow()
         var a = a, b = b
         for _ in 0..<kc {
+            tp_prefetch(a + 64)
             let b0 = loadSIMD8(b), b1 = loadSIMD8(b + 8)
             c0.add(a[0], times: b0, b1); c1.add(a[1], times: b0, b1)
             c2.add(a[2], times: b0, b1); c3.add(a[3], times: b0, b1)
