@@ -83,8 +83,11 @@ enum PortableGEMM {
         }
     }
 
-    /// Below this many flops a product runs on one thread: dispatching costs microseconds.
-    static let minimumFlopsPerThread = 8_000_000
+    /// The least work worth a thread: 2 MFLOP, some tens of microseconds on one core, while
+    /// handing a chunk to a waiting worker costs about one (`Parallel.forEach`). A worker that
+    /// is late costs little more: the calling thread takes the chunks nobody has claimed. The
+    /// products of a small model's training step (1–30 MFLOP) are all split.
+    static let minimumFlopsPerThread = 2_000_000
 
     /// The operands of one product, bundled so the helpers below take one argument.
     struct Operands {
