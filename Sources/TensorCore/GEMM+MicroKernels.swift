@@ -120,7 +120,8 @@ enum Tile6x16: GEMMMicroKernel {
     /// C[i, j..<j+16] = alpha · row + beta · C[i, j..<j+16]; C is not read when beta is 0.
     @inline(__always)
     static func store(_ row: NarrowTileRow, to c: UnsafeMutablePointer<Float>, _ alpha: Float, _ beta: Float) {
-        let row = row.scaled(by: alpha)
+        // Times 1 is exact: skipping it changes no bit, and saves 12 multiplies per tile when K is short.
+        let row = alpha == 1 ? row : row.scaled(by: alpha)
         if beta != 0 {
             row.store(to: c, adding: beta)
         } else {
