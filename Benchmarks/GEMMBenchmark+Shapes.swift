@@ -28,25 +28,6 @@ struct TrainingShape {
         TrainingShape(name: "∂W of a projection Gᵀ·x", transA: true, transB: false, m: 64, n: 64, k: 1024),
         TrainingShape(name: "∂W of feed-forward up Gᵀ·x", transA: true, transB: false, m: 256, n: 64, k: 1024),
     ]
-
-    /// Times C = op(A) · op(B) on one backend; returns the timing and C.
-    func measure(_ backend: GEMMBackend, repeats: Int) -> (Timing, [Float]) {
-        var random = BenchRandom(state: UInt64(m * 7919 + n * 31 + k))
-        let a = random.floats(m * k), b = random.floats(k * n)   // stored [M, K] or [K, M]; [K, N] or [N, K]
-        var c = [Float](repeating: 0, count: m * n)               // [M, N]
-        let timing = a.withUnsafeBufferPointer { a in
-            b.withUnsafeBufferPointer { b in
-                c.withUnsafeMutableBufferPointer { c in
-                    Stopwatch.time(repeats: repeats, minimumSample: 0.05) {
-                        GEMM.sgemm(transA: transA, transB: transB, m: m, n: n, k: k,
-                                   a: a.baseAddress!, lda: transA ? m : k, b: b.baseAddress!, ldb: transB ? k : n,
-                                   c: c.baseAddress!, ldc: n, backend: backend)
-                    }
-                }
-            }
-        }
-        return (timing, c)
-    }
 }
 
 /// The timings of the training shapes, and how to print them.
@@ -58,11 +39,13 @@ struct TrainingShapeResults {
 
     static func measure(_ backends: [GEMMBackend], repeats: Int, ceiling: FMACeiling) -> TrainingShapeResults {
         var results = TrainingShapeResults(backends: backends, ceiling: ceiling)
-        // As for the square sizes: every shape on the portable GEMM first, OpenBLAS after.
-        for backend in backends {
-            results.gflops[backend] = TrainingShape.all.map { shape in
-                let timing = shape.measure(backend, repeats: repeats).0, gflop = shape.flops / 1e9
-                return (gflop / timing.median, gflop / timing.slowest, gflop / timing.fastest)
+        for shape in TrainingShape.all {
+            let measured = GEMMBenchmark.measure(backends, transA: shape.transA, transB: shape.transB,
+                                                 m: shape.m, n: shape.n, k: shape.k,
+                                                 seed: UInt64(shape.m * 7919 + shape.n * 31 + shape.k), repeats: repeats)
+            for (backend, (timing, _)) in zip(backends, measured) {
+                let gflop = shape.flops / 1e9
+                results.gflops[backend, default: []].append((gflop / timing.median, gflop / timing.slowest, gflop / timing.fastest))
             }
         }
         return results
