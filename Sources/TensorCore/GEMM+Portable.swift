@@ -170,6 +170,10 @@ extension PortableGEMM {
     /// its buffers and runs `multiply` on its rectangle.
     static func run<K: GEMMMicroKernel>(_: K.Type, _ op: Operands, n: Int, threads: Int) {
         let blocking = Blocking(K.self, l1: caches[0], l2: caches[1], l3: caches[2])
+        // Inside a parallel region (several small models trained side by side, one per core)
+        // `Parallel.forEach` runs the pieces one after another on this thread: cutting C would
+        // only pack the operand the pieces share once per piece.
+        let threads = WorkerPool.isInside ? 1 : threads
         let grid = Grid(m: op.m, n: n, k: op.k, threads: threads, mr: K.mr, nr: K.nr)
 
         // One allocation per call: per thread, a block of A, a panel of B and a scratch tile,
