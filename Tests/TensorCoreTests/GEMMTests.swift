@@ -52,7 +52,8 @@ struct GEMMExactTests {
     /// A[i, p] = i + p and B[p, j] = p − j give, in closed form,
     /// C[i, j] = Σ_p (i + p)(p − j) = i·S₁ − i·j·K + S₂ − j·S₁, with S₁ = Σ p, S₂ = Σ p².
     /// Every partial sum is an integer below 2²⁴, so float32 must get it exactly, whatever the
-    /// order of the sums. 29 × 70 × 300 crosses the edges of the 14 × 32 tile and of a KC slice.
+    /// order of the sums. 29 × 70 × 300 crosses the edges of either register tile (14 × 32 or
+    /// 6 × 16) and of a KC slice.
     @Test(arguments: [(false, false), (true, false), (false, true), (true, true)])
     func closedFormProduct(transA: Bool, transB: Bool) {
         let (m, n, k) = (29, 70, 300)
