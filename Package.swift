@@ -30,6 +30,8 @@ let package = Package(
     targets: [
         // MARK: - Plumbing
         .target(name: "_Support", swiftSettings: kernelFlags),
+        // Cache prefetch hints (`__builtin_prefetch`), which Swift cannot spell, for TensorCore's kernels.
+        .target(name: "CPrefetch"),
         .systemLibrary(
             name: "CPNG", pkgConfig: "libpng16",
             providers: [.apt(["libpng-dev"]), .brew(["libpng"])]),
@@ -38,7 +40,7 @@ let package = Package(
             providers: [.apt(["libfreetype-dev"]), .brew(["freetype"])]),
 
         // MARK: - Library
-        .target(name: "TensorCore", dependencies: ["_Support"], swiftSettings: kernelFlags),
+        .target(name: "TensorCore", dependencies: ["_Support", "CPrefetch"], swiftSettings: kernelFlags),
         .target(name: "Figures", dependencies: ["_Support", "CPNG", "CFreeType"], swiftSettings: kernelFlags),
         .target(name: "Autograd", dependencies: ["TensorCore", "_Support"], swiftSettings: kernelFlags),
         .target(

@@ -3,17 +3,19 @@
 // per term of each of the N² sums of N terms).
 
 import ArgumentParser
+import Foundation
 import TensorCore
 import _Support
 
-/// Measures C = A · B for square float32 matrices with the portable GEMM and every other
-/// available backend (OpenBLAS, Accelerate), in one run, and prints GFLOP/s.
+/// Measures C = A · B for square float32 matrices, then the products of the lessons' training
+/// (`TrainingShape`), with the portable GEMM and every other available backend (OpenBLAS,
+/// Accelerate), in one run, and prints GFLOP/s and their share of the FMA peak.
 ///
 ///     swift run -c release bench gemm --sizes 256,1024 --threads 2 --repeats 7
 struct GEMMBenchmark: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "gemm",
-        abstract: "GFLOP/s of the portable GEMM and OpenBLAS on square matrices.")
+        abstract: "GFLOP/s of the portable GEMM and OpenBLAS on square matrices and on the training's products.")
 
     @OptionGroup var shared: SharedOptions
 
@@ -38,6 +40,9 @@ struct GEMMBenchmark: ParsableCommand {
         var results = Self.measure(backends, sizes: sizes, repeats: shared.repeats)
         results.ceiling = ceiling
         results.printTable()
+        let shapes = TrainingShapeResults.measure(backends, repeats: shared.repeats, ceiling: ceiling)
+        shapes.printTable()
+        results.trainingShapesRatio = shapes.meanRatio
         print(results.summaryLine)
     }
 
@@ -62,26 +67,20 @@ struct GEMMBenchmark: ParsableCommand {
         describeMachine().forEach { print($0) }
         print("backends:")
         GEMM.backendDetails.split(separator: "\n").forEach { print("  \($0)") }
-        print("each cell: ≥ 50 ms of warm-up, then \(shared.repeats) timed samples of ≥ 50 ms each; "
-              + "median GFLOP/s, (slowest–fastest) beside it")
+        print("each cell: ≥ 50 ms of warm-up, then \(shared.repeats) timed samples of ≥ 50 ms each, taken in rounds "
+              + "that alternate the backends; median GFLOP/s, (slowest–fastest) beside it")
         print()
     }
 
     /// Times every backend at every size and compares each backend's C with the portable one.
     static func measure(_ backends: [GEMMBackend], sizes: [Int], repeats: Int) -> Results {
         var results = Results(backends: backends, sizes: sizes)
-        var portableProducts: [Int: [Float]] = [:]
-        // NOTE: every size runs on the portable GEMM first, and OpenBLAS comes after: OpenBLAS's
-        // worker threads keep spinning for a while after each call and would slow whatever
-        // runs next on the same cores.
-        for backend in backends {
-            for size in sizes {
-                let (timing, c) = measure(backend, size: size, repeats: repeats)
+        for size in sizes {
+            let measured = measure(backends, m: size, n: size, k: size, seed: UInt64(size), repeats: repeats)
+            for (backend, (timing, c)) in zip(backends, measured) {
                 results.timings[backend, default: [:]][size] = timing
-                if let portable = portableProducts[size] {
-                    results.differences[backend, default: [:]][size] = zip(c, portable).map { abs($0 - $1) }.max()
-                } else {
-                    portableProducts[size] = c
+                if backend != backends[0] {
+                    results.differences[backend, default: [:]][size] = zip(c, measured[0].1).map { abs($0 - $1) }.max()
                 }
             }
         }
@@ -90,20 +89,41 @@ struct GEMMBenchmark: ParsableCommand {
 
     /// Times C = A · B at one size on one backend; returns the timing and C.
     static func measure(_ backend: GEMMBackend, size n: Int, repeats: Int) -> (Timing, [Float]) {
-        var random = BenchRandom(state: UInt64(n))
-        let a = random.floats(n * n), b = random.floats(n * n)   // [N, N] each
-        var c = [Float](repeating: 0, count: n * n)              // [N, N]
-        let timing = a.withUnsafeBufferPointer { a in
+        measure([backend], m: n, n: n, k: n, seed: UInt64(n), repeats: repeats)[0]
+    }
+
+    /// Times C = op(A) · op(B) on every backend, in rounds that alternate them (`timeInRounds`),
+    /// with seeded operands; returns each backend's timing and C.
+    ///
+    /// - Parameters: A is [M, K] (or [K, M] when `transA`), B is [K, N] (or [N, K] when `transB`).
+    static func measure(
+        _ backends: [GEMMBackend], transA: Bool = false, transB: Bool = false, m: Int, n: Int, k: Int,
+        seed: UInt64, repeats: Int
+    ) -> [(Timing, [Float])] {
+        var random = BenchRandom(state: seed)
+        let a = random.floats(m * k), b = random.floats(k * n)
+        var products = backends.map { _ in [Float](repeating: 0, count: m * n) }   // [M, N] each
+        let timings = a.withUnsafeBufferPointer { a in
             b.withUnsafeBufferPointer { b in
-                c.withUnsafeMutableBufferPointer { c in
-                    Stopwatch.time(repeats: repeats, minimumSample: 0.05) {
-                        GEMM.sgemm(m: n, n: n, k: n, a: a.baseAddress!, lda: n, b: b.baseAddress!, ldb: n,
-                                   c: c.baseAddress!, ldc: n, backend: backend)
+                let c = products.indices.map { _ in UnsafeMutablePointer<Float>.allocate(capacity: m * n) }
+                defer {
+                    for (index, pointer) in c.enumerated() {
+                        products[index] = Array(UnsafeBufferPointer(start: pointer, count: m * n))
+                        pointer.deallocate()
                     }
                 }
+                return timeInRounds(ways: backends.count, repeats: repeats, minimumSample: 0.05, { way in
+                    GEMM.sgemm(transA: transA, transB: transB, m: m, n: n, k: k,
+                               a: a.baseAddress!, lda: transA ? m : k, b: b.baseAddress!, ldb: transB ? k : n,
+                               c: c[way], ldc: n, backend: backends[way])
+                }, pause: { way in
+                    // NOTE: OpenBLAS's worker threads keep spinning for about a tenth of a second
+                    // after each call and would slow whatever runs next on the same cores.
+                    if backends[way] == .openBLAS && Parallel.threadCount > 1 { usleep(150_000) }
+                })
             }
         }
-        return (timing, c)
+        return Array(zip(timings, products))
     }
 }
 
@@ -117,6 +137,8 @@ struct Results {
     var differences: [GEMMBackend: [Int: Float]] = [:]
     /// The machine's FMA peak in this run, when measured: each median is also given as a share of it.
     var ceiling: FMACeiling?
+    /// Portable over OpenBLAS on the training shapes (geometric mean), when both ran.
+    var trainingShapesRatio: Double?
 
     /// GFLOP/s of the median, slowest and fastest samples.
     func gflops(_ backend: GEMMBackend, _ n: Int) -> (median: Double, slowest: Double, fastest: Double) {
@@ -151,15 +173,16 @@ struct Results {
         printAlignedTable(header: header, rows: rows)
     }
 
-    /// The last line, for scripts: every size for every backend, then the ratio at 1024 and
-    /// the thread count.
+    /// The last line, for scripts: every size for every backend, the ratio at 1024, the mean
+    /// ratio over the training shapes, the FMA peak and the thread count.
     ///
-    ///     gemm: portable_gflops_256=… openblas_gflops_1024=… ratio_1024=1.86 threads=2
+    ///     gemm: portable_gflops_256=… openblas_gflops_1024=… ratio_1024=1.86 ratio_training_shapes=… fma_peak_gflops=… threads=2
     var summaryLine: String {
         var fields = backends.flatMap { backend in
             sizes.map { "\(backend.rawValue)_gflops_\($0)=\(fixed(gflops(backend, $0).median, decimals: 1))" }
         }
         fields.append("ratio_1024=\(ratio(1024).map { fixed($0, decimals: 2) } ?? "n/a")")
+        if let trainingShapesRatio { fields.append("ratio_training_shapes=\(fixed(trainingShapesRatio, decimals: 2))") }
         if let ceiling { fields.append(ceiling.field) }
         fields.append("threads=\(Parallel.threadCount)")
         return "gemm: " + fields.joined(separator: " ")

@@ -42,6 +42,39 @@ struct FMACeiling {
     var field: String { "fma_peak_gflops=\(fixed(gflops, decimals: 1))" }
 }
 
+// MARK: - Alternating rounds
+
+/// Times several ways of doing the same work against each other: a warm-up of each, then
+/// `repeats` rounds of one sample of each, so that a burst of other work on a shared machine
+/// hits all of them alike instead of whichever ran at that moment. A sample is `body(way)` called
+/// often enough to last `minimumSample` seconds; `pause(way)` runs after each of its samples,
+/// untimed. Returns one timing per way (seconds per call).
+func timeInRounds(ways: Int, repeats: Int, minimumSample: Double, _ body: (Int) -> Void,
+                  pause: (Int) -> Void = { _ in }) -> [Timing] {
+    var calls: [Int] = []
+    for way in 0..<ways {
+        let start = Stopwatch.now()
+        var warmUpCalls = 0
+        repeat {
+            body(way)
+            warmUpCalls += 1
+        } while Stopwatch.now() - start < minimumSample
+        let single = (Stopwatch.now() - start) / Double(warmUpCalls)
+        calls.append(max(1, Int((minimumSample / single).rounded(.up))))
+        pause(way)
+    }
+    var samples = [[Double]](repeating: [], count: ways)
+    for _ in 0..<max(1, repeats) {
+        for way in 0..<ways {
+            let start = Stopwatch.now()
+            for _ in 0..<calls[way] { body(way) }
+            samples[way].append((Stopwatch.now() - start) / Double(calls[way]))
+            pause(way)
+        }
+    }
+    return samples.map(Timing.init(samples:))
+}
+
 // MARK: - Tables
 
 /// Prints a table with columns padded to their widest cell.

@@ -191,7 +191,7 @@ extension GEMM {
     /// `lesson info` and `bench`:
     ///
     ///     openblas: libopenblas.so.0, OpenBLAS 0.3.21 DYNAMIC_ARCH NO_AFFINITY Haswell MAX_THREADS=64, core Haswell, 2 threads
-    ///     portable: tiled SIMD16 FMA GEMM, tile 14×32, KC=256 MC=336 NC=2048, 2 threads
+    ///     portable: tiled SIMD FMA GEMM, tile 6×16 of SIMD8 (12 ymm accumulators), KC=256 MC=144 NC=4096 (from L1d 32 KiB, L2 512 KiB, L3 16 MiB per core), 2 threads
     ///     default: openblas
     public static var backendDetails: String {
         typealias P = PortableGEMM
@@ -202,8 +202,8 @@ extension GEMM {
         } else {
             lines.append("openblas: not found (\(OpenBLAS.candidatePaths.joined(separator: ", ")))")
         }
-        lines.append("portable: tiled SIMD16 FMA GEMM, tile \(P.mr)×\(P.nr), KC=\(P.kc) MC=\(P.mc) "
-                     + "NC=\(P.nc), \(Parallel.threadCount) threads")
+        lines.append("portable: tiled SIMD FMA GEMM, tile \(P.kernelSummary), \(P.blocking) "
+                     + "(from \(P.cacheSummary)), \(Parallel.threadCount) threads")
         lines.append("default: \(defaultBackend.rawValue)")
         return lines.joined(separator: "\n")
     }

@@ -1,4 +1,4 @@
-// Sixteen floats at a time from and to unaligned memory, for the kernels of every module.
+// Sixteen (or eight) floats at a time from and to unaligned memory, for the kernels of every module.
 
 // NOTE: these live in their own module on purpose. Debug builds compile a module file by file,
 // and a helper from another file of the same module stays a call there (one per sixteen floats),
@@ -30,4 +30,16 @@ public func loadSIMD16(_ pointer: UnsafePointer<Float>, lanes: Int) -> SIMD16<Fl
 public func storeSIMD16(_ value: SIMD16<Float>, _ pointer: UnsafeMutablePointer<Float>, lanes: Int) {
     if lanes == 16 { return UnsafeMutableRawPointer(pointer).storeBytes(of: value, as: SIMD16<Float>.self) }
     for lane in 0..<lanes { pointer[lane] = value[lane] }
+}
+
+/// The eight floats at `pointer` (no alignment needed): one ymm register on AVX2.
+@_transparent
+public func loadSIMD8(_ pointer: UnsafePointer<Float>) -> SIMD8<Float> {
+    UnsafeRawPointer(pointer).loadUnaligned(as: SIMD8<Float>.self)
+}
+
+/// Writes `value` to the eight floats at `pointer` (no alignment needed).
+@_transparent
+public func storeSIMD8(_ value: SIMD8<Float>, _ pointer: UnsafeMutablePointer<Float>) {
+    UnsafeMutableRawPointer(pointer).storeBytes(of: value, as: SIMD8<Float>.self)
 }

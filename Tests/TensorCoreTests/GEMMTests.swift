@@ -52,7 +52,8 @@ struct GEMMExactTests {
     /// A[i, p] = i + p and B[p, j] = p − j give, in closed form,
     /// C[i, j] = Σ_p (i + p)(p − j) = i·S₁ − i·j·K + S₂ − j·S₁, with S₁ = Σ p, S₂ = Σ p².
     /// Every partial sum is an integer below 2²⁴, so float32 must get it exactly, whatever the
-    /// order of the sums. 29 × 70 × 300 crosses the edges of the 14 × 32 tile and of a KC slice.
+    /// order of the sums. 29 × 70 × 300 crosses the edges of either register tile (14 × 32 or
+    /// 6 × 16) and of a KC slice.
     @Test(arguments: [(false, false), (true, false), (false, true), (true, true)])
     func closedFormProduct(transA: Bool, transB: Bool) {
         let (m, n, k) = (29, 70, 300)
@@ -104,6 +105,13 @@ struct GEMMAgreementTests {
         test.expectClose(got, want)
     }
 
+    /// Both register tiles, whichever this processor runs: the 14 × 32 one of AVX-512 machines
+    /// is also correct (only slower) here, and the 6 × 16 one there.
+    @Test(arguments: cases, PortableGEMM.Kernel.allCases)
+    func everyTileMatchesReference(_ test: GEMMCase, kernel: PortableGEMM.Kernel) {
+        test.expectClose(test.run(.portable(threads: 2, kernel: kernel)), test.run(.reference), "\(kernel)")
+    }
+
     @Test(.enabled(if: GEMMBackend.openBLAS.isAvailable,
                    "libopenblas.so.0 is not installed (apt install libopenblas0): nothing to compare with"),
           arguments: cases)
@@ -116,13 +124,16 @@ struct GEMMAgreementTests {
     /// The portable GEMM gives the same bits on any number of threads: each C[i, j] is one
     /// sum in the same order whichever rectangle it falls in. Training relies on this for
     /// weights that do not depend on `--threads`.
-    @Test func portableIsBitwiseTheSameOnAnyThreadCount() {
+    @Test(arguments: PortableGEMM.Kernel.allCases)
+    func portableIsBitwiseTheSameOnAnyThreadCount(kernel: PortableGEMM.Kernel) {
         let test = GEMMCase(transA: true, transB: false, m: 301, n: 389, k: 600, alpha: 1.3, beta: 0.3, padding: 3)
-        let one = test.run(.portable(threads: 1))
+        let one = test.run(.portable(threads: 1, kernel: kernel))
         for threads in [2, 3, 4, 7] {
-            let many = test.run(.portable(threads: threads))
+            let many = test.run(.portable(threads: threads, kernel: kernel))
             #expect(many == one, "\(threads) threads differ from one in \(zip(many, one).filter { $0 != $1 }.count) elements")
         }
+        // And the same bits on a second run.
+        #expect(test.run(.portable(threads: 2, kernel: kernel)) == one)
     }
 
     /// More threads than this machine may have: C is cut into 3, 4 or 7 rectangles.
@@ -195,6 +206,43 @@ struct GEMMEdgeCaseTests {
         }
     }
 
+    /// The 8 × 8 transpose of the 6 × 16 tile's packing, likewise.
+    @Test func transpose8() {
+        let source = (0..<8 * 11).map(Float.init)                       // [8, 11]: row stride 11
+        var target = [Float](repeating: .nan, count: 8 * 9)             // [8, 9]: row stride 9
+        source.withUnsafeBufferPointer { source in
+            target.withUnsafeMutableBufferPointer {
+                PortableGEMM.transpose8(source.baseAddress!, stride: 11, rows: 6, into: $0.baseAddress!, targetStride: 9)
+            }
+        }
+        for l in 0..<8 {
+            for i in 0..<8 {
+                #expect(target[l * 9 + i] == (i < 6 ? Float(i * 11 + l) : 0), "target[\(l), \(i)]")
+            }
+            #expect(target[l * 9 + 8].isNaN, "target[\(l), 8] is past the block and must stay untouched")
+        }
+    }
+
+    /// The cache blocks follow the caches: the B sliver fits two thirds of L1d, the A block 3/8
+    /// of L2, the B panel half of L3, for either tile; unknown caches give small, safe blocks.
+    @Test func blockingFollowsTheCaches() {
+        typealias Blocking = PortableGEMM.Blocking
+        // A 48 KiB L1d, 1 MiB L2 AVX-512 core (Zen 4): 256 · 32 floats = 32 KiB of B in L1,
+        // 24 slivers of 14 rows (336) · 256 · 16 floats = 384 KiB of A in L2.
+        #expect(Blocking(Tile14x32.self, l1: 48 << 10, l2: 1 << 20, l3: 4 << 20) == Blocking(kc: 256, mc: 336, nc: 2048))
+        // A 32 KiB L1d, 512 KiB L2 AVX2 core (Zen 3): 256 · 16 floats = 16 KiB of B (341 would
+        // fit; KC is a power of two), 24 slivers of 6 rows · 256 · 8 floats = 192 KiB of A.
+        #expect(Blocking(Tile6x16.self, l1: 32 << 10, l2: 512 << 10, l3: 16 << 20) == Blocking(kc: 256, mc: 144, nc: 4096))
+        // Skylake: 32 KiB L1d, 256 KiB L2, 1.375 MiB of L3 per core.
+        #expect(Blocking(Tile6x16.self, l1: 32 << 10, l2: 256 << 10, l3: 1408 << 10) == Blocking(kc: 256, mc: 72, nc: 704))
+        // Nothing known: 32 KiB, 256 KiB, 2 MiB.
+        #expect(Blocking(Tile6x16.self, l1: nil, l2: nil, l3: nil) == Blocking(kc: 256, mc: 72, nc: 1024))
+        // Tiny or absurd caches still give usable blocks: at least one sliver, at least 64 steps.
+        let tiny = Blocking(Tile14x32.self, l1: 1024, l2: 1024, l3: 1024)
+        #expect(tiny.kc == 64 && tiny.mc == 14 && tiny.nc == 128)
+        #expect(Blocking(Tile6x16.self, l1: 1 << 30, l2: 1 << 30, l3: 1 << 40).kc == 1024)
+    }
+
     /// The threads' rectangles cover C exactly once, in whole tiles, for any thread count.
     @Test(arguments: [1, 2, 3, 4, 7, 8])
     func gridCoversCOnce(threads: Int) {
@@ -224,7 +272,10 @@ struct GEMMCase: Sendable, CustomTestStringConvertible {
         "\(transA ? "Aᵀ" : "A")·\(transB ? "Bᵀ" : "B") \(m)×\(n)×\(k) α=\(alpha) β=\(beta) pad=\(padding)"
     }
 
-    enum Computation { case reference, backend(GEMMBackend), portable(threads: Int) }
+    enum Computation {
+        case reference, backend(GEMMBackend)
+        case portable(threads: Int, kernel: PortableGEMM.Kernel = PortableGEMM.kernel)
+    }
 
     static let sentinel: Float = 777
 
@@ -263,9 +314,10 @@ struct GEMMCase: Sendable, CustomTestStringConvertible {
                     case .backend(let backend):
                         GEMM.sgemm(transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha,
                                    a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc, backend: backend)
-                    case .portable(let threads):
+                    case .portable(let threads, let kernel):
                         GEMM.portable(transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha,
-                                      a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc, threads: threads)
+                                      a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc, threads: threads,
+                                      kernel: kernel)
                     }
                 }
             }

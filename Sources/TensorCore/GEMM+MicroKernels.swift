@@ -1,0 +1,165 @@
+// The micro-kernels of the portable GEMM: an MR × NR tile of C kept in vector registers for a
+// whole slice of K. MR × NR = the register tile; KC = steps of K in one call; W = floats per
+// vector register (16 in a zmm register, 8 in a ymm one).
+
+import CPrefetch
+import _Support
+
+/// A register tile of C, the micro-kernel that computes it and the packing that feeds it.
+///
+/// Each step of K, the micro-kernel loads one row of packed B (NR = 2·W numbers, two vectors),
+/// broadcasts each of the MR numbers of packed A and does MR × 2 FMAs into the accumulators:
+///
+///     for p in 0..<kc:  C[i, :] += Ã[p, i] · B̃[p, :]   for the MR rows i
+///
+/// The driver (`GEMM+Portable.swift`) is generic over this protocol and specialised for each
+/// conforming type, so the choice of kernel costs one branch per product.
+protocol GEMMMicroKernel {
+    /// Rows of the register tile.
+    static var mr: Int { get }
+    /// Floats per vector register: a step of packed A holds W numbers (MR of them used), a step
+    /// of packed B 2·W.
+    static var width: Int { get }
+    /// "14×32 of SIMD16 (28 zmm accumulators)", for `GEMM.backendDetails`.
+    static var summary: String { get }
+
+    /// C[0..<MR, 0..<NR] = alpha · Ã · B̃ + beta · C.
+    ///
+    /// - Parameters:
+    ///   - a: packed sliver of A, [KC, W] (MR numbers per step of K, then padding).
+    ///   - b: packed sliver of B, [KC, NR].
+    ///   - c: the tile of C, row stride `ldc`; read only when `beta != 0`.
+    static func microKernel(
+        kc: Int, a: UnsafePointer<Float>, b: UnsafePointer<Float>,
+        c: UnsafeMutablePointer<Float>, ldc: Int, alpha: Float, beta: Float)
+
+    /// Copies op(A)[rows, slice] into slivers of MR rows, each [KC, W] (`GEMM+Packing.swift`).
+    static func packA(
+        _ op: PortableGEMM.Operands, rows: Range<Int>, slice: Range<Int>, into packed: UnsafeMutablePointer<Float>)
+
+    /// Copies op(B)[slice, columns] into slivers of NR columns, each [KC, NR] (`GEMM+Packing.swift`).
+    static func packB(
+        _ op: PortableGEMM.Operands, slice: Range<Int>, columns: Range<Int>, into packed: UnsafeMutablePointer<Float>)
+}
+
+extension GEMMMicroKernel {
+    /// Columns of the register tile: two vectors.
+    static var nr: Int { 2 * width }
+    /// Floats per step of K in a packed sliver of A: MR rounded up to a whole vector.
+    static var aStride: Int { width }
+}
+
+// MARK: - 14 × 32 of SIMD16, for AVX-512
+
+/// The tile for 32 vector registers of 16 floats (AVX-512's zmm): 14 rows × 2 vectors = 28
+/// accumulators, + 2 vectors of B + 2 broadcasts of A = 32 registers.
+enum Tile14x32: GEMMMicroKernel {
+    static var mr: Int { 14 }
+    static var width: Int { 16 }
+    static var summary: String { "14×32 of SIMD16 (28 zmm accumulators)" }
+
+    /// C[i, j..<j+32] = alpha · row + beta · C[i, j..<j+32]; C is not read when beta is 0.
+    @inline(__always)
+    static func store(_ row: TileRow, to c: UnsafeMutablePointer<Float>, _ alpha: Float, _ beta: Float) {
+        let row = row.scaled(by: alpha)
+        if beta != 0 {
+            row.store(to: c, adding: SIMD16(repeating: beta), SIMD16(repeating: beta))
+        } else {
+            row.store(to: c)
+        }
+    }
+
+    /// The 14 × 32 tile product: a is [KC, 16] (14 numbers and 2 zeros per step of K), b is
+    /// [KC, 32], 64-byte aligned.
+    ///
+    /// The 28 accumulators stay in zmm registers for the whole loop: each step is 2
+    /// loads of B, 14 broadcasts of A and 28 `vfmadd231ps`, nothing else. (Check with
+    /// `objdump -d` on TensorCore's object file: the loop body is 28 zmm FMAs.)
+    @inline(never)
+    static func microKernel(
+        kc: Int, a: UnsafePointer<Float>, b: UnsafePointer<Float>,
+        c: UnsafeMutablePointer<Float>, ldc: Int, alpha: Float, beta: Float
+    ) {
+        var c0 = TileRow(), c1 = TileRow(), c2 = TileRow(), c3 = TileRow(), c4 = TileRow()
+        var c5 = TileRow(), c6 = TileRow(), c7 = TileRow(), c8 = TileRow(), c9 = TileRow()
+        var c10 = TileRow(), c11 = TileRow(), c12 = TileRow(), c13 = TileRow()
+        var a = a, b = b
+        for _ in 0..<kc {
+            let b0 = loadSIMD16(b), b1 = loadSIMD16(b + 16)
+            c0.add(a[0], times: b0, b1); c1.add(a[1], times: b0, b1)
+            c2.add(a[2], times: b0, b1); c3.add(a[3], times: b0, b1)
+            c4.add(a[4], times: b0, b1); c5.add(a[5], times: b0, b1)
+            c6.add(a[6], times: b0, b1); c7.add(a[7], times: b0, b1)
+            c8.add(a[8], times: b0, b1); c9.add(a[9], times: b0, b1)
+            c10.add(a[10], times: b0, b1); c11.add(a[11], times: b0, b1)
+            c12.add(a[12], times: b0, b1); c13.add(a[13], times: b0, b1)
+            a += 16
+            b += 32
+        }
+        store(c0, to: c, alpha, beta); store(c1, to: c + ldc, alpha, beta)
+        store(c2, to: c + 2 * ldc, alpha, beta); store(c3, to: c + 3 * ldc, alpha, beta)
+        store(c4, to: c + 4 * ldc, alpha, beta); store(c5, to: c + 5 * ldc, alpha, beta)
+        store(c6, to: c + 6 * ldc, alpha, beta); store(c7, to: c + 7 * ldc, alpha, beta)
+        store(c8, to: c + 8 * ldc, alpha, beta); store(c9, to: c + 9 * ldc, alpha, beta)
+        store(c10, to: c + 10 * ldc, alpha, beta); store(c11, to: c + 11 * ldc, alpha, beta)
+        store(c12, to: c + 12 * ldc, alpha, beta); store(c13, to: c + 13 * ldc, alpha, beta)
+    }
+}
+
+// MARK: - 6 × 16 of SIMD8, for AVX2 (and NEON)
+
+/// The tile for 16 vector registers of 8 floats (AVX2's ymm): 6 rows × 2 vectors = 12
+/// accumulators, + 2 vectors of B + 1 broadcast of A = 15 registers. (The 14 × 32 tile would
+/// need 56 here.) The same shape as the Haswell and Zen kernels of BLIS and OpenBLAS.
+/// With 128-bit NEON a SIMD8 is two of its 32 registers: 24 accumulators, 4 for B, 1 broadcast.
+enum Tile6x16: GEMMMicroKernel {
+    static var mr: Int { 6 }
+    static var width: Int { 8 }
+    static var summary: String { "6×16 of SIMD8 (12 ymm accumulators)" }
+
+    /// C[i, j..<j+16] = alpha · row + beta · C[i, j..<j+16]; C is not read when beta is 0.
+    @inline(__always)
+    static func store(_ row: NarrowTileRow, to c: UnsafeMutablePointer<Float>, _ alpha: Float, _ beta: Float) {
+        // Times 1 is exact: skipping it changes no bit, and saves 12 multiplies per tile when K is short.
+        let row = alpha == 1 ? row : row.scaled(by: alpha)
+        if beta != 0 {
+            row.store(to: c, adding: beta)
+        } else {
+            row.store(to: c)
+        }
+    }
+
+    /// The 6 × 16 tile product: a is [KC, 8] (6 numbers and 2 zeros per step of K), b is
+    /// [KC, 16].
+    ///
+    /// Each step is 2 loads of B, 6 broadcasts of A (`vbroadcastss` from memory) and 12
+    /// `vfmadd231ps` on ymm registers; nothing goes to the stack. (Check with `objdump -d`.)
+    @inline(never)
+    static func microKernel(
+        kc: Int, a: UnsafePointer<Float>, b: UnsafePointer<Float>,
+        c: UnsafeMutablePointer<Float>, ldc: Int, alpha: Float, beta: Float
+    ) {
+        // The tile of C is needed only after the loop: ask for its lines now, so that they
+        // arrive while the loop runs instead of stalling the stores (C is swept once per slice
+        // of K and is rarely still in cache).
+        for i in 0..<6 {
+            tp_prefetch_for_write(c + i * ldc)
+            tp_prefetch_for_write(c + i * ldc + 15)
+        }
+        var c0 = NarrowTileRow(), c1 = NarrowTileRow(), c2 = NarrowTileRow()
+        var c3 = NarrowTileRow(), c4 = NarrowTileRow(), c5 = NarrowTileRow()
+        var a = a, b = b
+        for _ in 0..<kc {
+            tp_prefetch(a + 64)
+            let b0 = loadSIMD8(b), b1 = loadSIMD8(b + 8)
+            c0.add(a[0], times: b0, b1); c1.add(a[1], times: b0, b1)
+            c2.add(a[2], times: b0, b1); c3.add(a[3], times: b0, b1)
+            c4.add(a[4], times: b0, b1); c5.add(a[5], times: b0, b1)
+            a += 8
+            b += 16
+        }
+        store(c0, to: c, alpha, beta); store(c1, to: c + ldc, alpha, beta)
+        store(c2, to: c + 2 * ldc, alpha, beta); store(c3, to: c + 3 * ldc, alpha, beta)
+        store(c4, to: c + 4 * ldc, alpha, beta); store(c5, to: c + 5 * ldc, alpha, beta)
+    }
+}
