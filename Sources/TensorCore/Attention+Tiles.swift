@@ -181,8 +181,7 @@ func narrowQuarter(
     var x0 = x, x1 = x + rowStride, x2 = x + 2 * rowStride, x3 = x + 3 * rowStride
     var y = y
     for _ in 0..<k {
-        let y0 = UnsafeRawPointer(y).loadUnaligned(as: SIMD8<Float>.self)
-        let y1 = UnsafeRawPointer(y + 8).loadUnaligned(as: SIMD8<Float>.self)
+        let y0 = loadSIMD8(y), y1 = loadSIMD8(y + 8)
         let b0 = SIMD8<Float>(repeating: x0.pointee), b1 = SIMD8<Float>(repeating: x1.pointee)
         s00 = s00.addingProduct(b0, y0); s01 = s01.addingProduct(b0, y1)
         s10 = s10.addingProduct(b1, y0); s11 = s11.addingProduct(b1, y1)
@@ -193,17 +192,16 @@ func narrowQuarter(
         y += ldy
     }
     @inline(__always) func put(_ low: SIMD8<Float>, _ high: SIMD8<Float>, row: Int) {
-        let target = UnsafeMutableRawPointer(c + row * ldc)
+        let target = c + row * ldc
         if overwrite {
-            target.storeBytes(of: low, as: SIMD8<Float>.self)
-            target.storeBytes(of: high, toByteOffset: 32, as: SIMD8<Float>.self)
+            storeSIMD8(low, target)
+            storeSIMD8(high, target + 8)
             return
         }
-        let old0 = target.loadUnaligned(as: SIMD8<Float>.self), old1 = target.loadUnaligned(fromByteOffset: 32, as: SIMD8<Float>.self)
         // The same single-rounding C ∘ α + sum as `TileRow.store(to:adding:)`.
         let a0 = alpha?.lowHalf ?? SIMD8(repeating: 1), a1 = alpha?.highHalf ?? SIMD8(repeating: 1)
-        target.storeBytes(of: low.addingProduct(a0, old0), as: SIMD8<Float>.self)
-        target.storeBytes(of: high.addingProduct(a1, old1), toByteOffset: 32, as: SIMD8<Float>.self)
+        storeSIMD8(low.addingProduct(a0, loadSIMD8(target)), target)
+        storeSIMD8(high.addingProduct(a1, loadSIMD8(target + 8)), target + 8)
     }
     put(s00, s01, row: 0); put(s10, s11, row: 1); put(s20, s21, row: 2); put(s30, s31, row: 3)
 }
