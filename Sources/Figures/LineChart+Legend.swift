@@ -24,10 +24,27 @@ enum Legend {
         try Canvas.measureText("Ag", size: FigureStyle.legendSize).height + 6
     }
 
-    /// The legend's size: a sample and the name for each entry.
-    static func size(_ entries: [LegendEntry]) throws -> (width: Int, height: Int) {
+    static let columnGap = 24
+
+    /// The legend's size: a sample and the name for each entry, in `columns` columns filled
+    /// row by row.
+    static func size(_ entries: [LegendEntry], columns: Int = 1) throws -> (width: Int, height: Int) {
+        let column = try columnWidth(entries)
+        let rows = (entries.count + columns - 1) / max(columns, 1)
+        return (padding + columns * column + (columns - 1) * columnGap + padding, 8 + rows * (try rowHeight()) + 8)
+    }
+
+    /// The width of one column: the sample and the longest name.
+    static func columnWidth(_ entries: [LegendEntry]) throws -> Int {
         let nameWidth = try entries.map { try Canvas.measureText($0.name, size: FigureStyle.legendSize).width }.max() ?? 0
-        return (padding + sampleLength + 10 + nameWidth + padding, 8 + entries.count * (try rowHeight()) + 8)
+        return sampleLength + 10 + nameWidth
+    }
+
+    /// The most columns (at most one per entry) in which the legend fits `room` pixels across.
+    static func columns(_ entries: [LegendEntry], room: Int) throws -> Int {
+        var columns = max(1, entries.count)
+        while columns > 1, try size(entries, columns: columns).width > room { columns -= 1 }
+        return columns
     }
 
     /// The first plot corner (top right, top left, bottom right, bottom left) where a legend of
@@ -53,13 +70,14 @@ enum Legend {
     }
 
     /// Draws the legend box: a sample and the name per entry.
-    static func draw(_ entries: [LegendEntry], in box: PixelRect, on canvas: inout Canvas) throws {
+    static func draw(_ entries: [LegendEntry], in box: PixelRect, columns: Int = 1, on canvas: inout Canvas) throws {
         canvas.fillRect(x: box.x, y: box.y, width: box.width, height: box.height, color: Color.white.withAlpha(235))
         canvas.strokeRect(x: box.x, y: box.y, width: box.width, height: box.height, color: Color(r: 210, g: 210, b: 210))
         let row = try rowHeight()
+        let column = columns > 1 ? try columnWidth(entries) + columnGap : 0
         for (i, entry) in entries.enumerated() {
-            let centerY = Double(box.y + 8 + i * row) + Double(row) / 2
-            let x0 = Double(box.x + padding), x1 = x0 + Double(sampleLength)
+            let centerY = Double(box.y + 8 + (i / columns) * row) + Double(row) / 2
+            let x0 = Double(box.x + padding + (i % columns) * column), x1 = x0 + Double(sampleLength)
             switch entry.sample {
             case .line(let style, let symbol):
                 if style != .none {
