@@ -3,11 +3,13 @@
 // lines if need be), and the figure grows taller rather than squeezing the bars.
 
 extension BarChart {
-    /// Whether, under enlarged type, the bars go horizontally: the category labels do not fit
-    /// level (on one or two lines) under upright bars.
-    func laysBarsHorizontally() throws -> Bool {
-        guard FigureStyle.isEnlarged else { return false }
-        return try layout(legendOutside: legend == .outside).labels.rotation != .none
+    /// Under enlarged type, the chart with horizontal bars when the category labels do not fit
+    /// level (on one or two lines) under upright bars and the horizontal chart is at most a
+    /// tenth taller than wide; else nil (upright bars with turned labels).
+    func horizontalRendering() throws -> Canvas? {
+        guard FigureStyle.isEnlarged, try layout(legendOutside: legend == .outside).labels.rotation != .none else { return nil }
+        let canvas = try renderHorizontally()
+        return canvas.height * 10 <= width * 11 ? canvas : nil
     }
 
     /// Draws the chart with a bar per category and group running left to right from the value
@@ -18,10 +20,10 @@ extension BarChart {
         let lineHeight = { (size: Int) throws -> Int in try Canvas.measureText("Ag", size: size).height }
         let entries = legend == .hidden ? [] : legendEntries()
         var top = margin + (try FigureStyle.titleHeight(title, canvasWidth: width))
-        var legendColumns = 1, legendSize = (width: 0, height: 0), legendTop = top
+        var legendArrangement = Legend.Arrangement(), legendSize = (width: 0, height: 0), legendTop = top
         if !entries.isEmpty {
-            legendColumns = try Legend.columns(entries, room: width - 2 * margin)
-            legendSize = try Legend.size(entries, columns: legendColumns)
+            legendArrangement = try Legend.arrangement(entries, room: width - 2 * margin)
+            legendSize = try Legend.size(entries, legendArrangement)
             top += legendSize.height + 12
         }
 
@@ -31,7 +33,9 @@ extension BarChart {
         }
         let labelWidth = labels.map(\.width).max() ?? 0
         // Each bar is as thick as its value's text, so that the value can be written beside it.
-        let barThickness = try lineHeight(FigureStyle.annotationSize) + 4
+        // NOTE: bars of many groups in many categories make a very tall chart; the caller then
+        // keeps upright bars.
+        let barThickness = showTotals ? try lineHeight(FigureStyle.annotationSize) + 4 : try lineHeight(FigureStyle.annotationSize) / 2
         let barsPerSlot = mode == .stacked ? 1.0 / 0.64 * 0.8 : Double(groups.count)
         let labelHeight = (labels.map(\.height).max() ?? 0) + 8
         let slot = max(Double(labelHeight), Double(barThickness) * barsPerSlot / 0.8)
@@ -42,7 +46,7 @@ extension BarChart {
         let bottom = canvasHeight - below
 
         var left = margin + labelWidth + FigureStyle.tickLength + 6
-        if !xLabel.isEmpty { left += try FigureStyle.axisTitleBlock(xLabel, room: canvasHeight - 2 * margin).height + 10 }
+        if !xLabel.isEmpty { left += try FigureStyle.axisTitleBlock(xLabel, room: canvasHeight - margin - top).height + 10 }
         var right = width - margin - 12
         guard right - left >= 50, bottom - top >= 50 else {
             throw FigureError("\(figureName): \(width)×\(height) pixels leaves no room for the plot after its labels")
@@ -126,7 +130,7 @@ extension BarChart {
         if !entries.isEmpty {
             let x = min(max(margin, (plot.x + plot.right - legendSize.width) / 2), width - margin - legendSize.width)
             try Legend.draw(entries, in: PixelRect(x: max(margin, x), y: legendTop, width: legendSize.width, height: legendSize.height),
-                            columns: legendColumns, on: &canvas)
+                            legendArrangement, on: &canvas)
         }
         try canvas.drawTitle(title, centerX: Double(plot.x + plot.right) / 2, top: margin)
         // The value title goes under the value axis, the category title beside the categories.

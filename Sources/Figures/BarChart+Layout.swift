@@ -40,8 +40,8 @@ struct BarLayout {
     var totalsUpright: Bool
     /// The top of an outside legend placed above the plot rather than beside it, or nil.
     var legendAbove: Int?
-    /// Columns of the legend above the plot.
-    var legendColumns: Int
+    /// How the legend above the plot is set.
+    var legendArrangement: Legend.Arrangement
     /// The canvas height: the chart's own, or taller under enlarged type.
     var canvasHeight: Int
 
@@ -126,15 +126,15 @@ extension BarChart {
         let lineHeight = { (size: Int) throws -> Int in try Canvas.measureText("Ag", size: size).height }
         var top = margin + (try FigureStyle.titleHeight(title, canvasWidth: width))
         var right = width - margin - 12
-        var legendAbove: Int?, legendColumns = 1
+        var legendAbove: Int?, legendArrangement = Legend.Arrangement()
         if legendOutside {
             let entries = legendEntries()
             let legend = try Legend.size(entries)
             // NOTE: as for line charts, a wide legend under enlarged type goes above the plot.
             if FigureStyle.isEnlarged, (legend.width + 20) * 100 > width * 35 {
-                legendColumns = try Legend.columns(entries, room: width - 2 * margin)
+                legendArrangement = try Legend.arrangement(entries, room: width - 2 * margin)
                 legendAbove = top
-                top += try Legend.size(entries, columns: legendColumns).height + 12
+                top += try Legend.size(entries, legendArrangement).height + 12
             } else {
                 right -= legend.width + 20
             }
@@ -157,7 +157,7 @@ extension BarChart {
             let ticks = axis.ticks(count: max(2, (bottom - top) / (try LineChart.tickSpacing())))
             let yTickWidth = try ticks.compactMap(\.label).map { try Canvas.measureText($0, size: FigureStyle.tickSize).width }.max() ?? 0
             var left = margin + yTickWidth + FigureStyle.tickLength + 6
-            if !yLabel.isEmpty { left += try FigureStyle.axisTitleBlock(yLabel, room: canvasHeight - 2 * margin).height + 10 }
+            if !yLabel.isEmpty { left += try FigureStyle.axisTitleBlock(yLabel, room: canvasHeight - margin - top).height + 10 }
             left = max(left, margin + labels.overhang)
             guard right - left >= 50, bottom - top >= 50 else {
                 throw FigureError("\(figureName): \(width)×\(height) pixels leaves no room for the plot after its labels")
@@ -167,7 +167,7 @@ extension BarChart {
             let settled = fitted.depth == labels.depth && fitted.overhang == labels.overhang && plot.width == plotWidth
             layout = BarLayout(plot: plot, y: axis, yTicks: ticks, labels: fitted, legendOutside: legendOutside,
                                totalSize: totals.size, totalsUpright: totals.upright, legendAbove: legendAbove,
-                               legendColumns: legendColumns, canvasHeight: canvasHeight)
+                               legendArrangement: legendArrangement, canvasHeight: canvasHeight)
             labels = fitted
             plotWidth = plot.width
             if settled { break }

@@ -9,7 +9,7 @@ extension BarChart {
     ///   bars), a fixed range is empty, the canvas is too small, or no font is available.
     public func render() throws -> Canvas {
         try validate()
-        if try laysBarsHorizontally() { return try renderHorizontally() }
+        if let horizontal = try horizontalRendering() { return horizontal }
         var layout = try self.layout(legendOutside: legend == .outside)
         var placed = bars(layout)
         var totals = try totalLabels(layout)
@@ -25,9 +25,9 @@ extension BarChart {
                     placed = bars(layout)
                     totals = try totalLabels(layout)
                 }
-                let size = try Legend.size(entries, columns: layout.legendColumns)
+                let size = try Legend.size(entries, layout.legendArrangement)
                 if let top = layout.legendAbove {
-                    let x = max(FigureStyle.margin, (layout.plot.x + layout.plot.right - size.width) / 2)
+                    let x = max(FigureStyle.margin, min((layout.plot.x + layout.plot.right - size.width) / 2, width - FigureStyle.margin - size.width))
                     legendBox = PixelRect(x: x, y: top, width: size.width, height: size.height)
                 } else {
                     legendBox = PixelRect(x: layout.plot.right + 20, y: layout.plot.y, width: size.width, height: size.height)
@@ -55,7 +55,7 @@ extension BarChart {
         }
         try canvas.drawChartAxes(plot: plot, yAxis: layout.y, yTicks: layout.yTicks)
         try drawCategoryLabels(on: &canvas, layout)
-        if let legendBox { try Legend.draw(entries, in: legendBox, columns: layout.legendColumns, on: &canvas) }
+        if let legendBox { try Legend.draw(entries, in: legendBox, layout.legendArrangement, on: &canvas) }
 
         try canvas.drawTitle(title, centerX: Double(plot.x + plot.right) / 2, top: FigureStyle.margin)
         try canvas.drawAxisTitles(xLabel: xLabel, yLabel: yLabel, plot: plot)

@@ -32,6 +32,7 @@ struct HeatmapLayout {
     /// The axis titles as drawn (wrapped under enlarged type), nil for none.
     var xTitle: TextBlock?
     var yTitle: TextBlock?
+    var colorbarTitle: TextBlock?
 
     /// Pixels per column and per row (fractional when the matrix is down-sampled).
     func cellWidth(_ columns: Int) -> Double { Double(plot.width) / Double(columns) }
@@ -77,7 +78,6 @@ extension Heatmap {
         let xLabels = try axisLabels(xTicks, count: columns, cell: cellWidth, alongX: true)
         let yLabels = try axisLabels(yTicks, count: rows, cell: cellHeight, alongX: false)
         let enlarged = FigureStyle.isEnlarged
-        let axisTitleHeight = try lineHeight(FigureStyle.axisTitleSize)
         let tickSpace = Self.tickLength + 4
 
         // Left of the plot: y title, y tick labels; or x labels leaning left, if further.
@@ -91,7 +91,8 @@ extension Heatmap {
         if colorbarTicks.count < 3 { colorbarTicks = AxisTicks.linear(from: range.low, to: range.high, count: 6) }
         let tickWidth = try colorbarTicks.compactMap(\.label).map { try Canvas.measureText($0, size: FigureStyle.tickSize).width }.max() ?? 0
         var right = left + plotWidth + Self.colorbarGap + Self.colorbarWidth + Self.tickLength + 5 + tickWidth
-        if !colorbarLabel.isEmpty { right += 12 + axisTitleHeight }
+        let colorbarTitle = colorbarLabel.isEmpty ? nil : try FigureStyle.axisTitleBlock(colorbarLabel, room: plotHeight + xLabels.depth)
+        if let colorbarTitle { right += 12 + colorbarTitle.height }
 
         // Titles centred on the plot, moved inward if they would leave the canvas; the canvas
         // grows if a title is wider than everything else.
@@ -134,7 +135,7 @@ extension Heatmap {
         return HeatmapLayout(canvasWidth: width, canvasHeight: height, plot: plot, x: xLabels, y: yLabels,
                              colorbar: colorbar, colorbarTicks: colorbarTicks, valueSize: valueSize,
                              titleCenter: clamped(titleWidth), xLabelCenter: clamped(xTitleWidth),
-                             yLabelLeft: margin + shift, xTitle: xTitle, yTitle: yTitle)
+                             yLabelLeft: margin + shift, xTitle: xTitle, yTitle: yTitle, colorbarTitle: colorbarTitle)
     }
 
     func lineHeight(_ size: Int) throws -> Int {

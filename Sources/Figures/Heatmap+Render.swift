@@ -147,9 +147,16 @@ extension Heatmap {
                                 size: FigureStyle.tickSize, color: FigureStyle.text, anchor: .left)
             labelsRight = max(labelsRight, bar.right + Self.tickLength + 5 + (try Canvas.measureText(label, size: FigureStyle.tickSize).width))
         }
-        if !colorbarLabel.isEmpty {
-            try canvas.drawText(colorbarLabel, x: Double(labelsRight + 12), y: Double(bar.y + bar.bottom) / 2,
-                                size: FigureStyle.axisTitleSize, color: FigureStyle.text, anchor: .top, rotated: .vertical)
+        if let block = layout.colorbarTitle {
+            for (k, line) in block.lines.enumerated() {
+                var y = Double(bar.y + bar.bottom) / 2
+                if FigureStyle.isEnlarged {
+                    let half = Double(try Canvas.measureText(line, size: block.size).width) / 2, margin = Double(FigureStyle.margin)
+                    y = min(max(y, Double(bar.y) + half), Double(layout.canvasHeight) - margin - half)
+                }
+                try canvas.drawText(line, x: Double(labelsRight + 12 + k * block.lineHeight), y: y,
+                                    size: block.size, color: FigureStyle.text, anchor: .top, rotated: .vertical)
+            }
         }
     }
 }

@@ -52,7 +52,7 @@ struct ChartLayout {
     /// The top of an outside legend placed above the plot rather than beside it, or nil.
     var legendAbove: Int? = nil
     /// Columns of the legend above the plot.
-    var legendColumns = 1
+    var legendArrangement = Legend.Arrangement()
     /// The canvas height: the chart's own, or taller under enlarged type (see `LineChart.canvasHeight`).
     var canvasHeight: Int
 }
@@ -151,15 +151,15 @@ extension LineChart {
         // NOTE: with enlarged type (an export for slides) a wide legend beside the plot would
         // leave the plot a sliver; it goes above the plot, under the title, instead.
         var legendAbove: Int?, legendBeside = 0
-        var legendColumns = 1
+        var legendArrangement = Legend.Arrangement()
         if legendOutside {
             let legend = try legendSize(data)
             if FigureStyle.environment.fontScale != 1, (legend.width + 20) * 100 > width * 35 {
                 // In as many columns as fit across, so that it takes less height.
                 let entries = legendEntries(data)
-                legendColumns = try Legend.columns(entries, room: width - 2 * margin)
+                legendArrangement = try Legend.arrangement(entries, room: width - 2 * margin)
                 legendAbove = top
-                top += try Legend.size(entries, columns: legendColumns).height + 12
+                top += try Legend.size(entries, legendArrangement).height + 12
             } else {
                 legendBeside = legend.width + 20
             }
@@ -170,7 +170,7 @@ extension LineChart {
         let yTicks = y.ticks(count: max(2, (bottom - top) / (try Self.tickSpacing())))
         let yTickWidth = try yTicks.compactMap(\.label).map { try Canvas.measureText($0, size: FigureStyle.tickSize).width }.max() ?? 0
         var left = margin + yTickWidth + FigureStyle.tickLength + 6
-        if !yLabel.isEmpty { left += try FigureStyle.axisTitleBlock(yLabel, room: canvasHeight - 2 * margin).height + 10 }
+        if !yLabel.isEmpty { left += try FigureStyle.axisTitleBlock(yLabel, room: canvasHeight - margin - top).height + 10 }
 
         var right = width - margin - 12 - legendBeside
         var x = ChartAxis(scale: xScale, low: xLow, high: xHigh, start: Double(left), end: Double(right))
@@ -190,7 +190,7 @@ extension LineChart {
         y.start = Double(bottom)
         return ChartLayout(plot: PixelRect(x: left, y: top, width: right - left, height: bottom - top),
                            x: x, y: y, xTicks: xTicks, yTicks: yTicks, legendOutside: legendOutside, legendAbove: legendAbove,
-                           legendColumns: legendColumns, canvasHeight: canvasHeight)
+                           legendArrangement: legendArrangement, canvasHeight: canvasHeight)
     }
 
     /// The canvas height of a chart `height` tall whose plot has `above` pixels of titles and

@@ -23,9 +23,9 @@ extension LineChart {
                     labels = try markerLabels(layout)
                     notes = try placeAnnotations(data, layout, avoiding: labels.map(\.rect))
                 }
-                let size = try Legend.size(entries, columns: layout.legendColumns)
+                let size = try Legend.size(entries, layout.legendArrangement)
                 if let top = layout.legendAbove {
-                    let x = max(FigureStyle.margin, (layout.plot.x + layout.plot.right - size.width) / 2)
+                    let x = max(FigureStyle.margin, min((layout.plot.x + layout.plot.right - size.width) / 2, width - FigureStyle.margin - size.width))
                     legendBox = PixelRect(x: x, y: top, width: size.width, height: size.height)
                 } else {
                     legendBox = PixelRect(x: layout.plot.right + 20, y: layout.plot.y, width: size.width, height: size.height)
@@ -50,7 +50,7 @@ extension LineChart {
         try canvas.drawAnnotationTexts(notes)
         try canvas.drawChartAxes(plot: plot, yAxis: layout.y, yTicks: layout.yTicks)
         try drawXTicks(on: &canvas, layout)
-        if let legendBox { try Legend.draw(entries, in: legendBox, columns: layout.legendColumns, on: &canvas) }
+        if let legendBox { try Legend.draw(entries, in: legendBox, layout.legendArrangement, on: &canvas) }
 
         try canvas.drawTitle(title, centerX: Double(plot.x + plot.right) / 2, top: FigureStyle.margin)
         try canvas.drawAxisTitles(xLabel: xLabel, yLabel: yLabel, plot: plot)
@@ -283,6 +283,9 @@ extension Canvas {
     /// to the smallest text size, then wrapped onto more lines (see `FigureStyle.axisTitleBlock`),
     /// and kept inside the canvas.
     mutating func drawAxisTitles(xLabel: String, yLabel: String, plot: PixelRect) throws {
+        // Under enlarged type the y title stays beside the plot and what is under it, clear of a
+        // legend above the plot.
+        let yTop = FigureStyle.isEnlarged ? plot.y : FigureStyle.margin
         let margin = Double(FigureStyle.margin)
         if !xLabel.isEmpty {
             let block = try FigureStyle.axisTitleBlock(xLabel, room: width - 2 * FigureStyle.margin)
@@ -295,11 +298,11 @@ extension Canvas {
             }
         }
         if !yLabel.isEmpty {
-            let block = try FigureStyle.axisTitleBlock(yLabel, room: height - 2 * FigureStyle.margin)
+            let block = try FigureStyle.axisTitleBlock(yLabel, room: height - FigureStyle.margin - yTop)
             for (k, line) in block.lines.enumerated() {
                 let half = Double(try measureText(line, size: block.size).width) / 2
                 var y = Double(plot.y + plot.bottom) / 2
-                if FigureStyle.isEnlarged { y = min(max(y, margin + half), Double(height) - margin - half) }
+                if FigureStyle.isEnlarged { y = min(max(y, Double(yTop) + half), Double(height) - margin - half) }
                 try drawText(line, x: Double(FigureStyle.margin + k * block.lineHeight), y: y,
                              size: block.size, color: FigureStyle.text, anchor: .top, rotated: .vertical)
             }
