@@ -64,6 +64,14 @@ extension Heatmap {
             if width < shortest { width = min(columns, shortest) }
             if height < shortest { height = min(rows, shortest) }
         }
+        // NOTE: under enlarged type, cells grow taller (or wider) when that is what it takes for
+        // every text label to fit beside its row (or turned under its column) at the smallest
+        // text size, as long as the plot stays within `maximumPlotSize`.
+        if FigureStyle.isEnlarged, let line = try? Canvas.measureText("Ag", size: FigureStyle.smallestSize).height {
+            if case .labels = yTicks, height < rows * (line - 3), rows * (line - 3) <= maximumPlotSize { height = rows * (line - 3) }
+            let column = Int((Double(line - 4) / 0.7071).rounded(.up))
+            if case .labels = xTicks, width < columns * column, columns * column <= maximumPlotSize { width = columns * column }
+        }
         let thinnest = min(160, maximumPlotSize)
         if width < thinnest { width = columns <= thinnest ? columns * ((thinnest + columns - 1) / columns) : thinnest }
         if height < thinnest { height = rows <= thinnest ? rows * ((thinnest + rows - 1) / rows) : thinnest }

@@ -39,7 +39,7 @@ extension Heatmap {
                 var y = Double(plot.y + plot.bottom) / 2
                 if FigureStyle.isEnlarged {
                     let half = Double(try Canvas.measureText(line, size: block.size).width) / 2, margin = Double(FigureStyle.margin)
-                    y = min(max(y, margin + half), Double(layout.canvasHeight) - margin - half)
+                    y = min(max(y, Double(plot.y) + half), Double(layout.canvasHeight) - margin - half)
                 }
                 try canvas.drawText(line, x: Double(layout.yLabelLeft + k * block.lineHeight), y: y,
                                     size: block.size, color: FigureStyle.text, anchor: .top, rotated: .vertical)
