@@ -46,7 +46,10 @@ extension BarChart {
         let bottom = canvasHeight - below
 
         var left = margin + labelWidth + FigureStyle.tickLength + 6
-        if !xLabel.isEmpty { left += try FigureStyle.axisTitleBlock(xLabel, room: canvasHeight - margin - top).height + 10 }
+        if !xLabel.isEmpty {
+            let span = try FigureStyle.yTitleSpan(canvasWidth: width, canvasHeight: canvasHeight, plotTop: top, xTitle: yLabel)
+            left += try FigureStyle.axisTitleBlock(xLabel, room: span.bottom - span.top).height + 10
+        }
         var right = width - margin - 12
         guard right - left >= 50, bottom - top >= 50 else {
             throw FigureError("\(figureName): \(width)×\(height) pixels leaves no room for the plot after its labels")

@@ -157,7 +157,10 @@ extension BarChart {
             let ticks = axis.ticks(count: max(2, (bottom - top) / (try LineChart.tickSpacing())))
             let yTickWidth = try ticks.compactMap(\.label).map { try Canvas.measureText($0, size: FigureStyle.tickSize).width }.max() ?? 0
             var left = margin + yTickWidth + FigureStyle.tickLength + 6
-            if !yLabel.isEmpty { left += try FigureStyle.axisTitleBlock(yLabel, room: canvasHeight - margin - top).height + 10 }
+            if !yLabel.isEmpty {
+                let span = try FigureStyle.yTitleSpan(canvasWidth: width, canvasHeight: canvasHeight, plotTop: top, xTitle: xLabel)
+                left += try FigureStyle.axisTitleBlock(yLabel, room: span.bottom - span.top).height + 10
+            }
             left = max(left, margin + labels.overhang)
             guard right - left >= 50, bottom - top >= 50 else {
                 throw FigureError("\(figureName): \(width)×\(height) pixels leaves no room for the plot after its labels")

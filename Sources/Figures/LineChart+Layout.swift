@@ -170,7 +170,10 @@ extension LineChart {
         let yTicks = y.ticks(count: max(2, (bottom - top) / (try Self.tickSpacing())))
         let yTickWidth = try yTicks.compactMap(\.label).map { try Canvas.measureText($0, size: FigureStyle.tickSize).width }.max() ?? 0
         var left = margin + yTickWidth + FigureStyle.tickLength + 6
-        if !yLabel.isEmpty { left += try FigureStyle.axisTitleBlock(yLabel, room: canvasHeight - margin - top).height + 10 }
+        if !yLabel.isEmpty {
+            let span = try FigureStyle.yTitleSpan(canvasWidth: width, canvasHeight: canvasHeight, plotTop: top, xTitle: xLabel)
+            left += try FigureStyle.axisTitleBlock(yLabel, room: span.bottom - span.top).height + 10
+        }
 
         var right = width - margin - 12 - legendBeside
         var x = ChartAxis(scale: xScale, low: xLow, high: xHigh, start: Double(left), end: Double(right))

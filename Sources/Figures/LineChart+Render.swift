@@ -283,9 +283,7 @@ extension Canvas {
     /// to the smallest text size, then wrapped onto more lines (see `FigureStyle.axisTitleBlock`),
     /// and kept inside the canvas.
     mutating func drawAxisTitles(xLabel: String, yLabel: String, plot: PixelRect) throws {
-        // Under enlarged type the y title stays beside the plot and what is under it, clear of a
-        // legend above the plot.
-        let yTop = FigureStyle.isEnlarged ? plot.y : FigureStyle.margin
+        let span = try FigureStyle.yTitleSpan(canvasWidth: width, canvasHeight: height, plotTop: plot.y, xTitle: xLabel)
         let margin = Double(FigureStyle.margin)
         if !xLabel.isEmpty {
             let block = try FigureStyle.axisTitleBlock(xLabel, room: width - 2 * FigureStyle.margin)
@@ -298,11 +296,11 @@ extension Canvas {
             }
         }
         if !yLabel.isEmpty {
-            let block = try FigureStyle.axisTitleBlock(yLabel, room: height - FigureStyle.margin - yTop)
+            let block = try FigureStyle.axisTitleBlock(yLabel, room: span.bottom - span.top)
             for (k, line) in block.lines.enumerated() {
                 let half = Double(try measureText(line, size: block.size).width) / 2
                 var y = Double(plot.y + plot.bottom) / 2
-                if FigureStyle.isEnlarged { y = min(max(y, Double(yTop) + half), Double(height) - margin - half) }
+                if FigureStyle.isEnlarged { y = min(max(y, Double(span.top) + half), Double(span.bottom) - half) }
                 try drawText(line, x: Double(FigureStyle.margin + k * block.lineHeight), y: y,
                              size: block.size, color: FigureStyle.text, anchor: .top, rotated: .vertical)
             }

@@ -102,6 +102,15 @@ extension FigureStyle {
         return try titleBlock(title, canvasWidth: canvasWidth).height + 14
     }
 
+    /// The rows a chart's upright y title may take: the canvas between the margins at the
+    /// standard size; under enlarged type from the plot's top down to the x title, so that it
+    /// stays clear of a legend above the plot and of a long x title.
+    static func yTitleSpan(canvasWidth: Int, canvasHeight: Int, plotTop: Int, xTitle: String) throws -> (top: Int, bottom: Int) {
+        guard isEnlarged else { return (margin, canvasHeight - margin) }
+        let xTitleHeight = xTitle.isEmpty ? 0 : try axisTitleBlock(xTitle, room: canvasWidth - 2 * margin).height + 8
+        return (plotTop, canvasHeight - margin - xTitleHeight)
+    }
+
     /// An axis title with `room` pixels along its axis: one line at the standard size; under
     /// enlarged type made smaller (down to `smallestSize`), then wrapped, until it fits.
     static func axisTitleBlock(_ text: String, room: Int) throws -> TextBlock {
