@@ -29,7 +29,18 @@ struct TextBlock {
     /// fits, the smallest size on `maxLines` lines, which may still be wider than `room`.
     static func fitted(_ text: String, largest: Int, room: Int, maxLines: Int = 3, wrapFirst: Bool) throws -> TextBlock {
         let smallest = min(largest, FigureStyle.smallestSize)
-        let words = text.split(separator: " ", omittingEmptySubsequences: true).map(String.init)
+        // A lone operator stays with the words on both sides: "Br = 8" is never broken.
+        var words: [String] = []
+        var joinsNext = false
+        for word in text.split(separator: " ", omittingEmptySubsequences: true).map(String.init) {
+            let isOperator = ["=", "+", "−", "-", "→", "·", "×", "≈", "|"].contains(word)
+            if (isOperator || joinsNext), let last = words.last {
+                words[words.count - 1] = last + " " + word
+            } else {
+                words.append(word)
+            }
+            joinsNext = isOperator
+        }
         var tries: [(size: Int, lines: Int)] = []
         let sizes = Array(stride(from: largest, through: smallest, by: -1))
         if wrapFirst {
