@@ -139,8 +139,9 @@ extension Figure {
         try render().writeSVG(to: path)
     }
 
-    /// The largest type scale an export uses (about 40-pixel tick labels).
-    static var largestFontScale: Double { 4 }
+    /// The largest type scale an export uses (75-pixel tick labels): reached only by a figure
+    /// that grows almost as fast as its type (a heatmap laid out around long row labels).
+    static var largestFontScale: Double { 5 }
 
     /// Renders the figure for export: at its size the type grows until the smallest text of the
     /// figure's style reaches the size's point size (re-laying out, since larger labels take more
