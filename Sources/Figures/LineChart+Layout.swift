@@ -164,7 +164,9 @@ extension LineChart {
                 legendBeside = legend.width + 20
             }
         }
-        let canvasHeight = Self.canvasHeight(width: width, height: height, above: top, below: below)
+        // Labelled points need room to keep their labels apart: their plot keeps two thirds.
+        let canvasHeight = Self.canvasHeight(width: width, height: height, above: top, below: below,
+                                             plotShare: annotationPoints().isEmpty ? 0.5 : 2.0 / 3)
         let bottom = canvasHeight - below
         var y = ChartAxis(scale: yScale, low: yLow, high: yHigh, start: Double(bottom), end: Double(top))
         let yTicks = y.ticks(count: max(2, (bottom - top) / (try Self.tickSpacing())))
@@ -198,10 +200,11 @@ extension LineChart {
 
     /// The canvas height of a chart `height` tall whose plot has `above` pixels of titles and
     /// legend over it and `below` pixels of labels under it: the chart's own height, except
-    /// that under enlarged type the canvas grows (up to square) until the plot keeps half of it.
-    static func canvasHeight(width: Int, height: Int, above: Int, below: Int) -> Int {
+    /// that under enlarged type the canvas grows (up to square) until the plot is `plotShare`
+    /// of the chart's own height.
+    static func canvasHeight(width: Int, height: Int, above: Int, below: Int, plotShare: Double = 0.5) -> Int {
         guard FigureStyle.isEnlarged else { return height }
-        return min(max(height, above + below + height / 2), max(height, width))
+        return min(max(height, above + below + Int(Double(height) * plotShare)), max(height, width))
     }
 
     /// The least distance between y tick labels: 60 pixels, or more for enlarged type.
