@@ -110,6 +110,8 @@ struct ExportTests {
                 let exported = try figure.export(FigureExport(size: size))
                 #expect(try #require(exported.smallestTextPoints) >= 18, "\(size): \(figure.title)")
                 #expect(!exported.canvas.textRunsPastEdge(), "\(size): \(figure.title)")
+                let overlapping = exported.canvas.overlappingTexts()
+                #expect(overlapping.isEmpty, "\(size): \(figure.title): \(overlapping)")
             }
             let exported = try Self.chart.export(FigureExport(size: size))
             // Measured from the renderer's own font sizes and the figure's width: a font of s
@@ -195,6 +197,13 @@ struct ExportTests {
         var canvas = Canvas(width: 200, height: 100)
         try canvas.drawText("a title far too long for this small canvas", x: 100, y: 20, size: 16, anchor: .top)
         #expect(canvas.textRunsPastEdge())
+        // And the overlap check: two labels on one baseline, then apart.
+        var labels = Canvas(width: 300, height: 100)
+        try labels.drawText("first label", x: 20, y: 50, size: 20)
+        try labels.drawText("second", x: 60, y: 55, size: 20)
+        #expect(labels.overlappingTexts().count == 1)
+        try labels.drawText("apart", x: 20, y: 90, size: 20)
+        #expect(labels.overlappingTexts().count == 1)
     }
 
     @Test("--no-title leaves the title out; the dark theme turns the background and text, not the data")
@@ -219,6 +228,24 @@ struct ExportTests {
 }
 
 extension Canvas {
+    /// Pairs of recorded level or upright texts whose letters would touch: each text's box runs
+    /// along its baseline from the pen's start to its end, and from 0.75 em above the baseline
+    /// (capitals) to 0.2 em below it (descenders).
+    func overlappingTexts() -> [(String, String)] {
+        let boxes: [(text: String, box: PixelRect)] = commands.compactMap { recorded in
+            guard case let .text(text, _, _, size, _, _, rotation, origin, advance) = recorded.command, rotation != .diagonal else { return nil }
+            let up = Int(0.75 * Double(size)), down = Int(0.2 * Double(size)), length = Int(advance)
+            let (x, y) = (Int(origin.x.rounded()), Int(origin.y.rounded()))
+            return rotation == .none ? (text, PixelRect(x: x + 1, y: y - up, width: length - 2, height: up + down))
+                : (text, PixelRect(x: x - up, y: y - length + 1, width: up + down, height: length - 2))
+        }
+        var pairs: [(String, String)] = []
+        for i in boxes.indices {
+            for j in boxes.indices where j > i && boxes[i].box.intersects(boxes[j].box) { pairs.append((boxes[i].text, boxes[j].text)) }
+        }
+        return pairs
+    }
+
     /// Decodes PNG bytes by way of a temporary file.
     init(pngData bytes: [UInt8]) throws {
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("export-\(UUID().uuidString).png").path
