@@ -201,7 +201,8 @@ extension BarChart {
     // MARK: - Category labels
 
     /// All the category labels at the largest size and the most readable angle that fits a
-    /// slot: level, else 45°, else upright (down to 9 px), else only every k-th.
+    /// slot: level, else 45°, else upright (down to 9 px), else only every k-th. Under enlarged
+    /// type: level on one or two lines, then turned, never below the smallest text size.
     func categoryLabels(slot: Double) throws -> CategoryLabels {
         func widths(_ size: Int) throws -> [Int] { try categories.map { try Canvas.measureText($0, size: size).width } }
         func lineHeight(_ size: Int) throws -> Int { try Canvas.measureText("Ag", size: size).height }
