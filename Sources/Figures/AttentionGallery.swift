@@ -42,11 +42,17 @@ public struct AttentionGallery: Figure {
         let labelWidth = try tokens.map { try probe.measureText($0, size: tick).width }.max() ?? 0
         let rowTitle = try probe.measureText("layer \(maps.count)", size: FigureStyle.legendSize).width
         let left = FigureStyle.margin + rowTitle + 12 + labelWidth + 6
-        let top = FigureStyle.margin + (title.isEmpty ? 0 : FigureStyle.titleSize + 16) + FigureStyle.legendSize + 8
         let gridWidth = heads * side + (heads - 1) * gap, gridHeight = maps.count * side + (maps.count - 1) * gap
+        let width = max(left + gridWidth + FigureStyle.margin, 400)
+        // Under enlarged type the title may wrap onto more lines; and labels too tall for their
+        // cells are written for every k-th token only, rather than on top of each other.
+        let titleHeight = FigureStyle.isEnlarged ? try FigureStyle.titleHeight(title, canvasWidth: width) + 2
+            : (title.isEmpty ? 0 : FigureStyle.titleSize + 16)
+        let top = FigureStyle.margin + titleHeight + FigureStyle.legendSize + 8
+        let every = FigureStyle.isEnlarged ? max(1, Int((Double(try probe.measureText("Ag", size: tick).height - 3) / Double(cell)).rounded(.up)))
+            : (cell >= 10 ? 1 : 2)
         let bottomLabels = labelWidth + 12
-        var canvas = Canvas(width: max(left + gridWidth + FigureStyle.margin, 400),
-                            height: top + gridHeight + bottomLabels + FigureStyle.margin)
+        var canvas = Canvas(width: width, height: top + gridHeight + bottomLabels + FigureStyle.margin)
         try canvas.drawTitle(title, centerX: Double(canvas.width) / 2, top: FigureStyle.margin)
         for h in 0..<heads {
             let x = left + h * (side + gap)
@@ -57,7 +63,7 @@ public struct AttentionGallery: Figure {
             let y = top + l * (side + gap)
             try canvas.drawText("layer \(l + 1)", x: Double(FigureStyle.margin), y: Double(y + side / 2), size: FigureStyle.legendSize,
                                 color: FigureStyle.text, anchor: .left)
-            for (i, token) in tokens.enumerated() where cell >= 10 || i % 2 == 0 {
+            for (i, token) in tokens.enumerated() where i % every == 0 {
                 try canvas.drawText(token, x: Double(left - 6), y: Double(y + i * cell) + Double(cell) / 2, size: tick,
                                     color: FigureStyle.text, anchor: .right)
             }
@@ -75,7 +81,7 @@ public struct AttentionGallery: Figure {
         let bottom = top + gridHeight + 6
         for h in 0..<heads {
             let x = left + h * (side + gap)
-            for (j, token) in tokens.enumerated() where cell >= 10 || j % 2 == 0 {
+            for (j, token) in tokens.enumerated() where j % every == 0 {
                 try canvas.drawText(token, x: Double(x + j * cell) + Double(cell) / 2, y: Double(bottom), size: tick,
                                     color: FigureStyle.text, anchor: .right, rotated: .vertical)
             }

@@ -38,6 +38,12 @@ struct BarLayout {
     /// Font size of the totals, and whether they are written upright (too wide for their bar).
     var totalSize: Int
     var totalsUpright: Bool
+    /// The top of an outside legend placed above the plot rather than beside it, or nil.
+    var legendAbove: Int?
+    /// How the legend above the plot is set.
+    var legendArrangement: Legend.Arrangement
+    /// The canvas height: the chart's own, or taller under enlarged type.
+    var canvasHeight: Int
 
     /// Pixels per category.
     func slot(_ count: Int) -> Double { Double(plot.width) / Double(count) }
@@ -118,10 +124,22 @@ extension BarChart {
     func layout(legendOutside: Bool) throws -> BarLayout {
         let margin = FigureStyle.margin
         let lineHeight = { (size: Int) throws -> Int in try Canvas.measureText("Ag", size: size).height }
-        var top = margin
-        if FigureStyle.showsTitle(title) { top += try lineHeight(FigureStyle.titleSize) + 14 }
+        var top = margin + (try FigureStyle.titleHeight(title, canvasWidth: width))
         var right = width - margin - 12
-        if legendOutside { right -= try Legend.size(legendEntries()).width + 20 }
+        var legendAbove: Int?, legendArrangement = Legend.Arrangement()
+        if legendOutside {
+            let entries = legendEntries()
+            let legend = try Legend.size(entries)
+            // NOTE: as for line charts, a wide legend under enlarged type goes above the plot.
+            if FigureStyle.isEnlarged, (legend.width + 20) * 100 > width * 35 {
+                legendArrangement = try Legend.arrangement(entries, room: width - 2 * margin)
+                legendAbove = top
+                top += try Legend.size(entries, legendArrangement).height + 12
+            } else {
+                right -= legend.width + 20
+            }
+        }
+        let xTitleHeight = xLabel.isEmpty ? 0 : try FigureStyle.axisTitleBlock(xLabel, room: width - 2 * margin).height + 8
 
         var labels = CategoryLabels(depth: try lineHeight(FigureStyle.tickSize))
         var plotWidth = right - margin - 80  // a first guess
@@ -129,16 +147,20 @@ extension BarChart {
         // The labels' size depends on the slot width, which depends on the y labels' width,
         // which depends on the plot height, which depends on the labels: settle in a few rounds.
         for _ in 0..<4 {
-            var bottom = height - margin - labels.depth - FigureStyle.tickLength - 4
-            if !xLabel.isEmpty { bottom -= try lineHeight(FigureStyle.axisTitleSize) + 8 }
+            let below = margin + labels.depth + FigureStyle.tickLength + 4 + xTitleHeight
+            let canvasHeight = LineChart.canvasHeight(width: width, height: height, above: top, below: below)
+            let bottom = canvasHeight - below
             let totals = try totalsFit(plotWidth: plotWidth)
             var (low, high) = valueLimits()
             if yRange == nil, showTotals { (low, high) = headroom(low: low, high: high, plotHeight: bottom - top, extent: totals.extent) }
             let axis = ChartAxis(scale: yScale, low: low, high: high, start: Double(bottom), end: Double(top))
-            let ticks = axis.ticks(count: max(2, (bottom - top) / 60))
+            let ticks = axis.ticks(count: max(2, (bottom - top) / (try LineChart.tickSpacing())))
             let yTickWidth = try ticks.compactMap(\.label).map { try Canvas.measureText($0, size: FigureStyle.tickSize).width }.max() ?? 0
             var left = margin + yTickWidth + FigureStyle.tickLength + 6
-            if !yLabel.isEmpty { left += try lineHeight(FigureStyle.axisTitleSize) + 10 }
+            if !yLabel.isEmpty {
+                let span = try FigureStyle.yTitleSpan(canvasWidth: width, canvasHeight: canvasHeight, plotTop: top, xTitle: xLabel)
+                left += try FigureStyle.axisTitleBlock(yLabel, room: span.bottom - span.top).height + 10
+            }
             left = max(left, margin + labels.overhang)
             guard right - left >= 50, bottom - top >= 50 else {
                 throw FigureError("\(figureName): \(width)×\(height) pixels leaves no room for the plot after its labels")
@@ -147,7 +169,8 @@ extension BarChart {
             let fitted = try categoryLabels(slot: Double(plot.width) / Double(categories.count))
             let settled = fitted.depth == labels.depth && fitted.overhang == labels.overhang && plot.width == plotWidth
             layout = BarLayout(plot: plot, y: axis, yTicks: ticks, labels: fitted, legendOutside: legendOutside,
-                               totalSize: totals.size, totalsUpright: totals.upright)
+                               totalSize: totals.size, totalsUpright: totals.upright, legendAbove: legendAbove,
+                               legendArrangement: legendArrangement, canvasHeight: canvasHeight)
             labels = fitted
             plotWidth = plot.width
             if settled { break }
@@ -156,12 +179,13 @@ extension BarChart {
     }
 
     /// Axis limits widened so that a label `extent` pixels tall fits above the highest bar end
-    /// (and below the lowest negative one) in a plot `plotHeight` pixels tall.
-    private func headroom(low: Double, high: Double, plotHeight: Int, extent: Int) -> (Double, Double) {
+    /// (and below the lowest negative one) in a plot `plotHeight` pixels tall, unless the labels
+    /// would take more than `1 / ratio` of the plot.
+    func headroom(low: Double, high: Double, plotHeight: Int, extent: Int, ratio: Double = 3) -> (Double, Double) {
         let log = yScale == .log
         let forward = { (v: Double) in log ? log10(v) : v }, backward = { (v: Double) in log ? pow(10, v) : v }
         let h = Double(plotHeight), e = Double(extent + 6)
-        guard h > 3 * e else { return (low, high) }
+        guard h > ratio * e else { return (low, high) }
         var newLow = forward(low), newHigh = forward(high)
         let ends = barEnds()
         // A label's far edge stays inside: (T(v) − T(low)) · h / (T(high) − T(low)) ≤ h − e.
@@ -177,7 +201,8 @@ extension BarChart {
     // MARK: - Category labels
 
     /// All the category labels at the largest size and the most readable angle that fits a
-    /// slot: level, else 45°, else upright (down to 9 px), else only every k-th.
+    /// slot: level, else 45°, else upright (down to 9 px), else only every k-th. Under enlarged
+    /// type: level on one or two lines, then turned, never below the smallest text size.
     func categoryLabels(slot: Double) throws -> CategoryLabels {
         func widths(_ size: Int) throws -> [Int] { try categories.map { try Canvas.measureText($0, size: size).width } }
         func lineHeight(_ size: Int) throws -> Int { try Canvas.measureText("Ag", size: size).height }
@@ -185,21 +210,36 @@ extension BarChart {
         for size in [FigureStyle.tickSize, FigureStyle.tickSize - 1] where Double((try widths(size).max() ?? 0) + 10) <= slot {
             return CategoryLabels(items: all, size: size, rotation: .none, depth: try lineHeight(size), overhang: 0)
         }
+        // Enlarged type: never smaller than the smallest text size; two level lines, if they
+        // fit, read better than turned text.
+        let enlarged = FigureStyle.isEnlarged
+        if enlarged {
+            let size = FigureStyle.tickSize
+            let blocks = try categories.map { try TextBlock.fitted($0, largest: size, room: Int(slot) - 10, maxLines: 2, wrapFirst: true) }
+            if blocks.allSatisfy({ $0.size == size && $0.width + 10 <= Int(slot) }) {
+                let wrapped = zip(categories.indices, blocks).map { ($0, $1.lines.joined(separator: "\n")) }
+                return CategoryLabels(items: wrapped, size: size, rotation: .none,
+                                      depth: (blocks.map(\.lines.count).max() ?? 1) * (try lineHeight(size)), overhang: 0)
+            }
+        }
+        let smallestTurned = enlarged ? FigureStyle.smallestSize : FigureStyle.scaled(11)
+        let smallestUpright = enlarged ? FigureStyle.smallestSize : FigureStyle.scaled(9)
         // NOTE: a line box is taller than the ink of most words, so neighbouring boxes may
         // overlap by a few pixels before the letters touch.
-        for size in stride(from: FigureStyle.tickSize, through: FigureStyle.scaled(11), by: -1) where Double(try lineHeight(size) - 4) <= slot * 0.7071 {
+        for size in stride(from: FigureStyle.tickSize, through: smallestTurned, by: -1) where Double(try lineHeight(size) - 4) <= slot * 0.7071 {
             let w = try widths(size), h = try lineHeight(size)
             let reach = w.map { Int(Double($0 + h) * 0.7071) + 1 }
             let overhang = reach.indices.map { reach[$0] - Int(Double($0) * slot + slot / 2) }.max() ?? 0
             return CategoryLabels(items: all, size: size, rotation: .diagonal, depth: reach.max() ?? 0, overhang: max(0, overhang))
         }
-        for size in stride(from: FigureStyle.tickSize, through: FigureStyle.scaled(9), by: -1) where Double(try lineHeight(size) - 3) <= slot {
+        for size in stride(from: FigureStyle.tickSize, through: smallestUpright, by: -1) where Double(try lineHeight(size) - 3) <= slot {
             return CategoryLabels(items: all, size: size, rotation: .vertical, depth: try widths(size).max() ?? 0)
         }
-        let every = Int((Double(try lineHeight(9) - 3) / slot).rounded(.up))
+        let smallest = enlarged ? FigureStyle.smallestSize : 9
+        let every = Int((Double(try lineHeight(smallest) - 3) / slot).rounded(.up))
         let kept = all.filter { $0.0 % every == 0 }
-        let depth = try kept.map { try Canvas.measureText($0.1, size: 9).width }.max() ?? 0
-        return CategoryLabels(items: kept, size: 9, rotation: .vertical, depth: depth)
+        let depth = try kept.map { try Canvas.measureText($0.1, size: smallest).width }.max() ?? 0
+        return CategoryLabels(items: kept, size: smallest, rotation: .vertical, depth: depth)
     }
 
     // MARK: - Bars and totals
@@ -274,11 +314,12 @@ extension BarChart {
         let slot = Double(plotWidth) / Double(categories.count)
         let room = mode == .stacked ? Int(slot) - 6 : (x1 - x0) + 1
         let texts = barEnds().map(compactNumber)
-        for size in stride(from: FigureStyle.annotationSize, through: FigureStyle.scaled(10), by: -1) {
+        let enlarged = FigureStyle.isEnlarged
+        for size in stride(from: FigureStyle.annotationSize, through: enlarged ? FigureStyle.smallestSize : FigureStyle.scaled(10), by: -1) {
             let widest = try texts.map { try Canvas.measureText($0, size: size).width }.max() ?? 0
             if widest <= room { return (size, false, try Canvas.measureText("0", size: size).height) }
         }
-        let upright = FigureStyle.scaled(12)
+        let upright = enlarged ? FigureStyle.smallestSize : FigureStyle.scaled(12)
         let widest = try texts.map { try Canvas.measureText($0, size: upright).width }.max() ?? 0
         return (upright, true, widest)
     }

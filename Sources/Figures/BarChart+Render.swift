@@ -9,15 +9,15 @@ extension BarChart {
     ///   bars), a fixed range is empty, the canvas is too small, or no font is available.
     public func render() throws -> Canvas {
         try validate()
+        if let horizontal = try horizontalRendering() { return horizontal }
         var layout = try self.layout(legendOutside: legend == .outside)
         var placed = bars(layout)
         var totals = try totalLabels(layout)
         let entries = legendEntries()
         var legendBox: PixelRect?
         if legend != .hidden, !entries.isEmpty {
-            let size = try Legend.size(entries)
             let obstacles = placed.map(\.rect) + totals.map(\.rect)
-            if !layout.legendOutside, let corner = Legend.freeCorner(size: size, plot: layout.plot, samples: [], avoiding: obstacles) {
+            if !layout.legendOutside, let corner = Legend.freeCorner(size: try Legend.size(entries), plot: layout.plot, samples: [], avoiding: obstacles) {
                 legendBox = corner
             } else {
                 if !layout.legendOutside {
@@ -25,11 +25,17 @@ extension BarChart {
                     placed = bars(layout)
                     totals = try totalLabels(layout)
                 }
-                legendBox = PixelRect(x: layout.plot.right + 20, y: layout.plot.y, width: size.width, height: size.height)
+                let size = try Legend.size(entries, layout.legendArrangement)
+                if let top = layout.legendAbove {
+                    let x = max(FigureStyle.margin, min((layout.plot.x + layout.plot.right - size.width) / 2, width - FigureStyle.margin - size.width))
+                    legendBox = PixelRect(x: x, y: top, width: size.width, height: size.height)
+                } else {
+                    legendBox = PixelRect(x: layout.plot.right + 20, y: layout.plot.y, width: size.width, height: size.height)
+                }
             }
         }
 
-        var canvas = Canvas(width: width, height: height)
+        var canvas = Canvas(width: width, height: layout.canvasHeight)
         let plot = layout.plot
         canvas.drawHorizontalGrid(plot: plot, yAxis: layout.y, yTicks: layout.yTicks)
         for bar in placed {
@@ -49,7 +55,7 @@ extension BarChart {
         }
         try canvas.drawChartAxes(plot: plot, yAxis: layout.y, yTicks: layout.yTicks)
         try drawCategoryLabels(on: &canvas, layout)
-        if let legendBox { try Legend.draw(entries, in: legendBox, on: &canvas) }
+        if let legendBox { try Legend.draw(entries, in: legendBox, layout.legendArrangement, on: &canvas) }
 
         try canvas.drawTitle(title, centerX: Double(plot.x + plot.right) / 2, top: FigureStyle.margin)
         try canvas.drawAxisTitles(xLabel: xLabel, yLabel: yLabel, plot: plot)
@@ -66,7 +72,11 @@ extension BarChart {
             canvas.fillRect(x: Int(x), y: plot.bottom + 1, width: 1, height: FigureStyle.tickLength / 2, color: FigureStyle.axis)
             switch labels.rotation {
             case .none:
-                try canvas.drawText(text, x: x, y: top, size: labels.size, color: FigureStyle.text, anchor: .top)
+                // Wrapped labels (enlarged type) hold their lines separated by "\n".
+                let lineHeight = try Canvas.measureText("Ag", size: labels.size).height
+                for (k, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+                    try canvas.drawText(String(line), x: x, y: top + Double(k * lineHeight), size: labels.size, color: FigureStyle.text, anchor: .top)
+                }
             case .diagonal:
                 // The text's centre line points at the slot centre; its upper corner stays below `top`.
                 let lift = Double(try Canvas.measureText("Ag", size: labels.size).height) * 0.3536

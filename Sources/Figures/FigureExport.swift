@@ -1,6 +1,11 @@
 // Exporting a figure for its use: PNG or SVG, at a slide or print size, in a theme, with or
 // without its title.
 
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 import _Support
 
 /// A file format a figure can be written in.
@@ -134,8 +139,9 @@ extension Figure {
         try render().writeSVG(to: path)
     }
 
-    /// The largest type scale an export uses (about 40-pixel tick labels).
-    static var largestFontScale: Double { 4 }
+    /// The largest type scale an export uses (75-pixel tick labels): reached only by a figure
+    /// that grows almost as fast as its type (a heatmap laid out around long row labels).
+    static var largestFontScale: Double { 5 }
 
     /// Renders the figure for export: at its size the type grows until the smallest text of the
     /// figure's style reaches the size's point size (re-laying out, since larger labels take more
@@ -167,14 +173,23 @@ extension Figure {
         // Larger type makes some figures wider (a heatmap's plot grows with its labels), so the
         // scale is raised in a few rounds, and only while that brings the text closer to the
         // size's points: a figure that grows as fast as its type keeps the best round.
-        for _ in 0..<6 {
+        var previous: (fontScale: Double, points: Double)?
+        for _ in 0..<8 {
             let achieved = smallestPoints(canvas, environment.fontScale)
             if achieved >= size.smallestTextPoints { break }
-            let target = min(Self.largestFontScale, environment.fontScale * size.smallestTextPoints / achieved * 1.001)
-            guard target > environment.fontScale * 1.01 else { break }
+            // A figure whose width grows with its type gains less than the type does: the last
+            // round says by how much (points ∝ scale^growth), and the next aims past the ratio.
+            var exponent = 1.0
+            if let previous, environment.fontScale > previous.fontScale * 1.001, achieved > previous.points {
+                let growth = log(achieved / previous.points) / log(environment.fontScale / previous.fontScale)
+                exponent = 1 / min(1, max(growth, 0.25))
+            }
+            let target = min(Self.largestFontScale, environment.fontScale * pow(size.smallestTextPoints / achieved, exponent) * 1.001)
+            guard target > environment.fontScale * 1.001 else { break }
             do {
                 let trial = try rendered(fontScale: target)
-                guard smallestPoints(trial, target) > achieved * 1.02 else { break }
+                guard smallestPoints(trial, target) > achieved * 1.001 else { break }
+                previous = (environment.fontScale, achieved)
                 (canvas, environment.fontScale) = (trial, target)
             } catch is FigureError {
                 // Type this large leaves no room for the plot (a chart with a wide legend): use

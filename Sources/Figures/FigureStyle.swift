@@ -23,15 +23,6 @@ enum FigureStyle {
         return scale == 1 ? size : Int((Double(size) * scale - 1e-9).rounded(.up))
     }
 
-    /// The axis-title size, made smaller under enlarged type (an export) until `text` fits in
-    /// `room` pixels or reaches the smallest text size; at standard size always `axisTitleSize`.
-    static func axisTitleSize(fitting text: String, in room: Int) throws -> Int {
-        var size = axisTitleSize
-        guard environment.fontScale != 1 else { return size }
-        while size > scaled(smallestBaseSize), try Canvas.measureText(text, size: size).width > room { size -= 1 }
-        return size
-    }
-
     /// Whether a figure with this title draws it: not when it is empty, nor under `--no-title`.
     static func showsTitle(_ title: String) -> Bool {
         !title.isEmpty && environment.showsTitle
@@ -49,16 +40,25 @@ enum FigureStyle {
 
 extension Canvas {
     /// Draws a figure title with its top at `y`, centred at `x` but kept inside the margins,
-    /// and made smaller (down to 16 px) if it is wider than the canvas allows.
+    /// and made smaller (down to 16 px) if it is wider than the canvas allows; under enlarged
+    /// type wrapped onto more lines instead (see `FigureStyle.titleBlock`).
     mutating func drawTitle(_ title: String, centerX x: Double, top y: Int) throws {
         guard FigureStyle.showsTitle(title) else { return }
         let room = width - 2 * FigureStyle.margin
-        var size = FigureStyle.titleSize
-        // Enlarged type (an export) may shrink a long title down to the smallest text size.
-        let smallest = FigureStyle.environment.fontScale == 1 ? 16 : FigureStyle.scaled(FigureStyle.smallestBaseSize)
-        while size > smallest, try measureText(title, size: size).width > room { size -= 1 }
-        let half = Double(try measureText(title, size: size).width) / 2
         let margin = Double(FigureStyle.margin)
+        if FigureStyle.isEnlarged {
+            // Enlarged type (an export) wraps a long title onto more lines rather than shrinking it.
+            let block = try FigureStyle.titleBlock(title, canvasWidth: width)
+            for (k, line) in block.lines.enumerated() {
+                let half = Double(try measureText(line, size: block.size).width) / 2
+                let center = half * 2 > Double(room) ? Double(width) / 2 : min(max(x, margin + half), Double(width) - margin - half)
+                try drawText(line, x: center, y: Double(y + k * block.lineHeight), size: block.size, color: .black, anchor: .top)
+            }
+            return
+        }
+        var size = FigureStyle.titleSize
+        while size > 16, try measureText(title, size: size).width > room { size -= 1 }
+        let half = Double(try measureText(title, size: size).width) / 2
         let center = half * 2 > Double(room) ? Double(width) / 2 : min(max(x, margin + half), Double(width) - margin - half)
         try drawText(title, x: center, y: Double(y), size: size, color: .black, anchor: .top)
     }

@@ -44,9 +44,12 @@ public struct HeadView: Figure {
         let probe = Canvas(width: 1, height: 1)
         let labelWidth = try tokens.map { try probe.measureText($0, size: size).width }.max() ?? 0
         let span = 360
-        let legendTop = FigureStyle.margin + (title.isEmpty ? 0 : FigureStyle.titleSize + 16)
-        let top = legendTop + FigureStyle.legendSize + 28
         let width = max(2 * FigureStyle.margin + 2 * labelWidth + 2 * 12 + span, 120 * heads.count + 2 * FigureStyle.margin, 560)
+        // Under enlarged type the title may wrap onto more lines.
+        let titleHeight = FigureStyle.isEnlarged ? try FigureStyle.titleHeight(title, canvasWidth: width) + 2
+            : (title.isEmpty ? 0 : FigureStyle.titleSize + 16)
+        let legendTop = FigureStyle.margin + titleHeight
+        let top = legendTop + FigureStyle.legendSize + 28
         var canvas = Canvas(width: width, height: top + n * rowHeight + FigureStyle.margin)
         try canvas.drawTitle(title, centerX: Double(width) / 2, top: FigureStyle.margin)
         // Legend: one swatch per head.

@@ -29,6 +29,10 @@ struct HeatmapLayout {
     var xLabelCenter: Double
     /// The left edge of the rotated y title.
     var yLabelLeft: Int
+    /// The axis titles as drawn (wrapped under enlarged type), nil for none.
+    var xTitle: TextBlock?
+    var yTitle: TextBlock?
+    var colorbarTitle: TextBlock?
 
     /// Pixels per column and per row (fractional when the matrix is down-sampled).
     func cellWidth(_ columns: Int) -> Double { Double(plot.width) / Double(columns) }
@@ -60,6 +64,14 @@ extension Heatmap {
             if width < shortest { width = min(columns, shortest) }
             if height < shortest { height = min(rows, shortest) }
         }
+        // NOTE: under enlarged type, cells grow taller (or wider) when that is what it takes for
+        // every text label to fit beside its row (or turned under its column) at the smallest
+        // text size, as long as the plot stays within `maximumPlotSize`.
+        if FigureStyle.isEnlarged, let line = try? Canvas.measureText("Ag", size: FigureStyle.smallestSize).height {
+            if case .labels = yTicks, height < rows * (line - 3), rows * (line - 3) <= maximumPlotSize { height = rows * (line - 3) }
+            let column = Int((Double(line - 4) / 0.7071).rounded(.up))
+            if case .labels = xTicks, width < columns * column, columns * column <= maximumPlotSize { width = columns * column }
+        }
         let thinnest = min(160, maximumPlotSize)
         if width < thinnest { width = columns <= thinnest ? columns * ((thinnest + columns - 1) / columns) : thinnest }
         if height < thinnest { height = rows <= thinnest ? rows * ((thinnest + rows - 1) / rows) : thinnest }
@@ -73,40 +85,47 @@ extension Heatmap {
         let cellWidth = Double(plotWidth) / Double(columns), cellHeight = Double(plotHeight) / Double(rows)
         let xLabels = try axisLabels(xTicks, count: columns, cell: cellWidth, alongX: true)
         let yLabels = try axisLabels(yTicks, count: rows, cell: cellHeight, alongX: false)
-        let titleHeight = !FigureStyle.showsTitle(title) ? 0 : try lineHeight(FigureStyle.titleSize) + 14
-        let axisTitleHeight = try lineHeight(FigureStyle.axisTitleSize)
+        let enlarged = FigureStyle.isEnlarged
         let tickSpace = Self.tickLength + 4
 
         // Left of the plot: y title, y tick labels; or x labels leaning left, if further.
-        let yTitleWidth = yLabel.isEmpty ? 0 : axisTitleHeight + 10
+        let yTitle = yLabel.isEmpty ? nil : try FigureStyle.axisTitleBlock(yLabel, room: plotHeight + xLabels.depth)
+        let yTitleWidth = yTitle.map { $0.height + 10 } ?? 0
         var left = margin + yTitleWidth + (yLabels.items.isEmpty ? 0 : yLabels.depth + tickSpace)
         left = max(left, margin + xLabels.overhang)
-        let top = margin + titleHeight
-        var plot = PixelRect(x: left, y: top, width: plotWidth, height: plotHeight)
-
-        // Below: x tick labels, then the x title.
-        var bottom = plot.bottom + (xLabels.items.isEmpty ? 0 : tickSpace + xLabels.depth)
-        if !xLabel.isEmpty { bottom += 10 + axisTitleHeight }
-
         // Right: the colorbar, its tick labels and its title.
-        var colorbar = PixelRect(x: plot.right + Self.colorbarGap, y: plot.y, width: Self.colorbarWidth, height: plot.height)
-        var colorbarTicks = AxisTicks.linear(from: range.low, to: range.high, count: max(3, plot.height / 80))
+        let colorbarTickSpacing = max(80, try LineChart.tickSpacing())
+        var colorbarTicks = AxisTicks.linear(from: range.low, to: range.high, count: max(3, plotHeight / colorbarTickSpacing))
         if colorbarTicks.count < 3 { colorbarTicks = AxisTicks.linear(from: range.low, to: range.high, count: 6) }
         let tickWidth = try colorbarTicks.compactMap(\.label).map { try Canvas.measureText($0, size: FigureStyle.tickSize).width }.max() ?? 0
-        var right = colorbar.right + Self.tickLength + 5 + tickWidth
-        if !colorbarLabel.isEmpty { right += 12 + axisTitleHeight }
+        var right = left + plotWidth + Self.colorbarGap + Self.colorbarWidth + Self.tickLength + 5 + tickWidth
+        let colorbarTitle = colorbarLabel.isEmpty ? nil : try FigureStyle.axisTitleBlock(colorbarLabel, room: plotHeight + xLabels.depth)
+        if let colorbarTitle { right += 12 + colorbarTitle.height }
 
         // Titles centred on the plot, moved inward if they would leave the canvas; the canvas
         // grows if a title is wider than everything else.
+        // NOTE: with enlarged type (an export for slides) a long title would widen the figure as
+        // fast as the type grows, so it is wrapped to the width of the rest instead.
         var width = right + margin
+        let xTitle = xLabel.isEmpty ? nil : try FigureStyle.axisTitleBlock(xLabel, room: width - 2 * margin)
+        width = max(width, (xTitle?.width ?? 0) + 2 * margin)
+        var titleHeight = 0
+        if FigureStyle.showsTitle(title) {
+            let block = enlarged ? try FigureStyle.titleBlock(title, canvasWidth: width) : try TextBlock.single(title, size: FigureStyle.titleSize)
+            width = max(width, block.width + 2 * margin)
+            titleHeight = block.height + 14
+        }
+        let titleWidth = !FigureStyle.showsTitle(title) ? 0 : try FigureStyle.titleBlock(title, canvasWidth: width).width
+        let xTitleWidth = xTitle?.width ?? 0
+
+        let top = margin + titleHeight
+        var plot = PixelRect(x: left, y: top, width: plotWidth, height: plotHeight)
+        var colorbar = PixelRect(x: plot.right + Self.colorbarGap, y: plot.y, width: Self.colorbarWidth, height: plot.height)
+        // Below: x tick labels, then the x title.
+        var bottom = plot.bottom + (xLabels.items.isEmpty ? 0 : tickSpace + xLabels.depth)
+        if let xTitle { bottom += 10 + xTitle.height }
         let bottomSpace = (try? lineHeight(FigureStyle.tickSize)).map { $0 / 2 } ?? 0
         let height = max(bottom, colorbar.bottom + bottomSpace) + margin
-        // NOTE: with enlarged type (an export for slides) a long title would widen the figure as
-        // fast as the type grows, so it is fitted at its smallest size instead (drawTitle shrinks it).
-        let titleSize = FigureStyle.environment.fontScale == 1 ? FigureStyle.titleSize : FigureStyle.scaled(16)
-        let titleWidth = !FigureStyle.showsTitle(title) ? 0 : try Canvas.measureText(title, size: titleSize).width
-        let xTitleWidth = xLabel.isEmpty ? 0 : try Canvas.measureText(xLabel, size: FigureStyle.axisTitleSize).width
-        width = max(width, titleWidth + 2 * margin, xTitleWidth + 2 * margin)
         // A title wider than the rest: the plot, its axes and the colorbar move to the middle
         // rather than leaving the extra width empty on the right.
         let shift = (width - (right + margin)) / 2
@@ -124,7 +143,7 @@ extension Heatmap {
         return HeatmapLayout(canvasWidth: width, canvasHeight: height, plot: plot, x: xLabels, y: yLabels,
                              colorbar: colorbar, colorbarTicks: colorbarTicks, valueSize: valueSize,
                              titleCenter: clamped(titleWidth), xLabelCenter: clamped(xTitleWidth),
-                             yLabelLeft: margin + shift)
+                             yLabelLeft: margin + shift, xTitle: xTitle, yTitle: yTitle, colorbarTitle: colorbarTitle)
     }
 
     func lineHeight(_ size: Int) throws -> Int {
@@ -184,8 +203,15 @@ extension Heatmap {
         }
         // NOTE: a line box is taller than the ink of most words, so neighbouring boxes may
         // overlap by a few pixels before the letters touch.
-        let diagonal = try largestSize(from: FigureStyle.tickSize, through: FigureStyle.scaled(11)) { Double(try lineHeight($0) - 4) <= cell * 0.7071 }
-        let upright = try largestSize(from: FigureStyle.tickSize, through: FigureStyle.scaled(9)) { Double(try lineHeight($0) - 3) <= cell }
+        // Enlarged type (an export) never sets labels smaller than the smallest text size: it
+        // writes every k-th label instead.
+        let enlarged = FigureStyle.isEnlarged
+        let diagonal = try largestSize(from: FigureStyle.tickSize, through: enlarged ? FigureStyle.smallestSize : FigureStyle.scaled(11)) {
+            Double(try lineHeight($0) - 4) <= cell * 0.7071
+        }
+        let upright = try largestSize(from: FigureStyle.tickSize, through: enlarged ? FigureStyle.smallestSize : FigureStyle.scaled(9)) {
+            Double(try lineHeight($0) - 3) <= cell
+        }
         if alongX, let size = level {
             let w = try widths(size)
             return AxisLabels(items: all, size: size, rotation: .none, depth: try lineHeight(size),
@@ -201,10 +227,11 @@ extension Heatmap {
         if let size = upright {
             return AxisLabels(items: all, size: size, rotation: alongX ? .vertical : .none, depth: try widths(size).max() ?? 0)
         }
-        let every = Int((Double(try lineHeight(9) - 3) / cell).rounded(.up))
+        let smallest = enlarged ? FigureStyle.smallestSize : 9
+        let every = Int((Double(try lineHeight(smallest) - 3) / cell).rounded(.up))
         let kept = all.filter { $0.0 % every == 0 }
-        let depth = try kept.map { try Canvas.measureText($0.1, size: 9).width }.max() ?? 0
-        return AxisLabels(items: kept, size: 9, rotation: alongX ? .vertical : .none, depth: depth)
+        let depth = try kept.map { try Canvas.measureText($0.1, size: smallest).width }.max() ?? 0
+        return AxisLabels(items: kept, size: smallest, rotation: alongX ? .vertical : .none, depth: depth)
     }
 
     // MARK: - Values in cells
@@ -214,11 +241,15 @@ extension Heatmap {
     private func cellValueSize(cellWidth: Double, cellHeight: Double, forced: Bool) throws -> Int? {
         let longest = values.map { valueFormat.string(Double($0)) }.max { $0.count < $1.count } ?? ""
         var size = min(FigureStyle.tickSize, Int(min(cellWidth, cellHeight * 1.6) * 0.32))
-        while size >= FigureStyle.scaled(9) {
+        // NOTE: under enlarged type (an export) numbers that cannot be set at the smallest text
+        // size are left out, even when asked for: the data written beside the figure holds them.
+        let enlarged = FigureStyle.isEnlarged
+        if enlarged { size = FigureStyle.tickSize }
+        while size >= (enlarged ? FigureStyle.smallestSize : FigureStyle.scaled(9)) {
             let (w, h) = try Canvas.measureText(typeset(longest), size: size)
             if Double(w + 6) <= cellWidth && Double(h - 4) <= cellHeight { return size }
             size -= 1
         }
-        return forced ? FigureStyle.scaled(9) : nil
+        return forced && !enlarged ? FigureStyle.scaled(9) : nil
     }
 }

@@ -23,13 +23,27 @@ extension Heatmap {
         try drawColorbar(on: &canvas, layout, range: range)
 
         try canvas.drawTitle(title, centerX: layout.titleCenter, top: FigureStyle.margin)
-        if !xLabel.isEmpty {
-            try canvas.drawText(xLabel, x: layout.xLabelCenter, y: Double(layout.canvasHeight - FigureStyle.margin),
-                                size: FigureStyle.axisTitleSize, color: FigureStyle.text, anchor: .bottom)
+        if let block = layout.xTitle {
+            for (k, line) in block.lines.enumerated() {
+                var x = layout.xLabelCenter
+                if block.lines.count > 1 {  // each wrapped line centred on the plot, kept inside the canvas
+                    let half = Double(try Canvas.measureText(line, size: block.size).width) / 2, margin = Double(FigureStyle.margin)
+                    x = min(max(Double(plot.x + plot.right) / 2, margin + half), Double(layout.canvasWidth) - margin - half)
+                }
+                try canvas.drawText(line, x: x, y: Double(layout.canvasHeight - FigureStyle.margin - (block.lines.count - 1 - k) * block.lineHeight),
+                                    size: block.size, color: FigureStyle.text, anchor: .bottom)
+            }
         }
-        if !yLabel.isEmpty {
-            try canvas.drawText(yLabel, x: Double(layout.yLabelLeft), y: Double(plot.y + plot.bottom) / 2,
-                                size: FigureStyle.axisTitleSize, color: FigureStyle.text, anchor: .top, rotated: .vertical)
+        if let block = layout.yTitle {
+            for (k, line) in block.lines.enumerated() {
+                var y = Double(plot.y + plot.bottom) / 2
+                if FigureStyle.isEnlarged {
+                    let half = Double(try Canvas.measureText(line, size: block.size).width) / 2, margin = Double(FigureStyle.margin)
+                    y = min(max(y, Double(plot.y) + half), Double(layout.canvasHeight) - margin - half)
+                }
+                try canvas.drawText(line, x: Double(layout.yLabelLeft + k * block.lineHeight), y: y,
+                                    size: block.size, color: FigureStyle.text, anchor: .top, rotated: .vertical)
+            }
         }
         return canvas
     }
@@ -133,9 +147,16 @@ extension Heatmap {
                                 size: FigureStyle.tickSize, color: FigureStyle.text, anchor: .left)
             labelsRight = max(labelsRight, bar.right + Self.tickLength + 5 + (try Canvas.measureText(label, size: FigureStyle.tickSize).width))
         }
-        if !colorbarLabel.isEmpty {
-            try canvas.drawText(colorbarLabel, x: Double(labelsRight + 12), y: Double(bar.y + bar.bottom) / 2,
-                                size: FigureStyle.axisTitleSize, color: FigureStyle.text, anchor: .top, rotated: .vertical)
+        if let block = layout.colorbarTitle {
+            for (k, line) in block.lines.enumerated() {
+                var y = Double(bar.y + bar.bottom) / 2
+                if FigureStyle.isEnlarged {
+                    let half = Double(try Canvas.measureText(line, size: block.size).width) / 2, margin = Double(FigureStyle.margin)
+                    y = min(max(y, Double(bar.y) + half), Double(layout.canvasHeight) - margin - half)
+                }
+                try canvas.drawText(line, x: Double(labelsRight + 12 + k * block.lineHeight), y: y,
+                                    size: block.size, color: FigureStyle.text, anchor: .top, rotated: .vertical)
+            }
         }
     }
 }

@@ -13,7 +13,9 @@ public enum Ticks: Sendable, Equatable {
     case numbers(start: Double, step: Double)
     /// One label per row or column, all drawn: turned 45° or 90° under the plot, and made
     /// smaller, when they would otherwise collide. Only when even 9-pixel text cannot fit
-    /// (hundreds of labels) is every second (third…) label left out.
+    /// (hundreds of labels) is every second (third…) label left out. Exported for slides or
+    /// print, labels are never smaller than the size's smallest text: the cells grow taller
+    /// (wider) within the plot's largest size, else every k-th label is written.
     case labels([String])
     /// No tick labels.
     case hidden
@@ -53,7 +55,8 @@ public struct Heatmap: Figure, Sendable {
     /// The title of the colorbar, e.g. "weight"; empty for none.
     public var colorbarLabel: String
     /// Whether to write each value in its cell; nil decides automatically (matrices up to
-    /// 16 × 16 whose numbers fit in the cells).
+    /// 16 × 16 whose numbers fit in the cells). Exported for slides or print, numbers that do
+    /// not fit at the size's smallest text are left out even when asked for.
     public var showValues: Bool?
     /// How cell values are written; two decimals by default.
     public var valueFormat: NumberFormat

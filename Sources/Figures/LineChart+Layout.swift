@@ -51,6 +51,10 @@ struct ChartLayout {
     var legendOutside: Bool
     /// The top of an outside legend placed above the plot rather than beside it, or nil.
     var legendAbove: Int? = nil
+    /// Columns of the legend above the plot.
+    var legendArrangement = Legend.Arrangement()
+    /// The canvas height: the chart's own, or taller under enlarged type (see `LineChart.canvasHeight`).
+    var canvasHeight: Int
 }
 
 // MARK: - Data
@@ -140,39 +144,49 @@ extension LineChart {
         let margin = FigureStyle.margin
         let lineHeight = { (size: Int) throws -> Int in try Canvas.measureText("Ag", size: size).height }
 
-        var top = margin
-        if FigureStyle.showsTitle(title) { top += try lineHeight(FigureStyle.titleSize) + 14 }
-        var bottom = height - margin - FigureStyle.tickLength - 4 - (try lineHeight(FigureStyle.tickSize))
-        if !xLabel.isEmpty { bottom -= try lineHeight(FigureStyle.axisTitleSize) + 8 }
+        var top = margin + (try FigureStyle.titleHeight(title, canvasWidth: width))
+        var below = margin + FigureStyle.tickLength + 4 + (try lineHeight(FigureStyle.tickSize))
+        if !xLabel.isEmpty { below += try FigureStyle.axisTitleBlock(xLabel, room: width - 2 * margin).height + 8 }
 
         // NOTE: with enlarged type (an export for slides) a wide legend beside the plot would
         // leave the plot a sliver; it goes above the plot, under the title, instead.
         var legendAbove: Int?, legendBeside = 0
+        var legendArrangement = Legend.Arrangement()
         if legendOutside {
             let legend = try legendSize(data)
             if FigureStyle.environment.fontScale != 1, (legend.width + 20) * 100 > width * 35 {
+                // In as many columns as fit across, so that it takes less height.
+                let entries = legendEntries(data)
+                legendArrangement = try Legend.arrangement(entries, room: width - 2 * margin)
                 legendAbove = top
-                top += legend.height + 12
+                top += try Legend.size(entries, legendArrangement).height + 12
             } else {
                 legendBeside = legend.width + 20
             }
         }
+        // Labelled points need room to keep their labels apart: their plot keeps two thirds.
+        let canvasHeight = Self.canvasHeight(width: width, height: height, above: top, below: below,
+                                             plotShare: annotationPoints().isEmpty ? 0.5 : 2.0 / 3)
+        let bottom = canvasHeight - below
         var y = ChartAxis(scale: yScale, low: yLow, high: yHigh, start: Double(bottom), end: Double(top))
-        let yTicks = y.ticks(count: max(2, (bottom - top) / 60))
+        let yTicks = y.ticks(count: max(2, (bottom - top) / (try Self.tickSpacing())))
         let yTickWidth = try yTicks.compactMap(\.label).map { try Canvas.measureText($0, size: FigureStyle.tickSize).width }.max() ?? 0
         var left = margin + yTickWidth + FigureStyle.tickLength + 6
-        if !yLabel.isEmpty { left += try lineHeight(FigureStyle.axisTitleSize) + 10 }
+        if !yLabel.isEmpty {
+            let span = try FigureStyle.yTitleSpan(canvasWidth: width, canvasHeight: canvasHeight, plotTop: top, xTitle: xLabel)
+            left += try FigureStyle.axisTitleBlock(yLabel, room: span.bottom - span.top).height + 10
+        }
 
         var right = width - margin - 12 - legendBeside
         var x = ChartAxis(scale: xScale, low: xLow, high: xHigh, start: Double(left), end: Double(right))
-        var xTicks = try fittingXTicks(x)
+        var xTicks = try Self.fittingXTicks(x)
         // The last tick label must not hang off the canvas (or into an outside legend).
         if let last = xTicks.last(where: { $0.label != nil }), let label = last.label {
             let overhang = Int(x.pixel(last.value)) + (try Canvas.measureText(label, size: FigureStyle.tickSize).width) / 2 - (right + 12)
             if overhang > 0 {
                 right -= overhang
                 x.end = Double(right)
-                xTicks = try fittingXTicks(x)
+                xTicks = try Self.fittingXTicks(x)
             }
         }
         guard right - left >= 50, bottom - top >= 50 else {
@@ -180,11 +194,26 @@ extension LineChart {
         }
         y.start = Double(bottom)
         return ChartLayout(plot: PixelRect(x: left, y: top, width: right - left, height: bottom - top),
-                           x: x, y: y, xTicks: xTicks, yTicks: yTicks, legendOutside: legendOutside, legendAbove: legendAbove)
+                           x: x, y: y, xTicks: xTicks, yTicks: yTicks, legendOutside: legendOutside, legendAbove: legendAbove,
+                           legendArrangement: legendArrangement, canvasHeight: canvasHeight)
+    }
+
+    /// The canvas height of a chart `height` tall whose plot has `above` pixels of titles and
+    /// legend over it and `below` pixels of labels under it: the chart's own height, except
+    /// that under enlarged type the canvas grows (up to square) until the plot is `plotShare`
+    /// of the chart's own height.
+    static func canvasHeight(width: Int, height: Int, above: Int, below: Int, plotShare: Double = 0.5) -> Int {
+        guard FigureStyle.isEnlarged else { return height }
+        return min(max(height, above + below + Int(Double(height) * plotShare)), max(height, width))
+    }
+
+    /// The least distance between y tick labels: 60 pixels, or more for enlarged type.
+    static func tickSpacing() throws -> Int {
+        max(60, try Canvas.measureText("Ag", size: FigureStyle.tickSize).height * 5 / 2)
     }
 
     /// x ticks whose labels do not touch: fewer ticks until each label has room.
-    private func fittingXTicks(_ axis: ChartAxis) throws -> [Tick] {
+    static func fittingXTicks(_ axis: ChartAxis) throws -> [Tick] {
         var count = max(2, Int(axis.end - axis.start) / 110)
         while true {
             let ticks = axis.ticks(count: count)

@@ -24,10 +24,46 @@ enum Legend {
         try Canvas.measureText("Ag", size: FigureStyle.legendSize).height + 6
     }
 
+    static let columnGap = 24
+
+    /// How the entries are set: in `columns` columns filled row by row, and with names wrapped
+    /// onto two lines to fit `nameRoom` pixels (under enlarged type, when one column is too wide).
+    struct Arrangement: Equatable {
+        var columns = 1
+        var nameRoom: Int?
+    }
+
+    /// The most columns (at most one per entry) in which the legend fits `room` pixels across;
+    /// with one column still too wide, names wrapped to fit.
+    static func arrangement(_ entries: [LegendEntry], room: Int) throws -> Arrangement {
+        var columns = max(1, entries.count)
+        while columns > 1, try size(entries, Arrangement(columns: columns)).width > room { columns -= 1 }
+        var arrangement = Arrangement(columns: columns)
+        if try size(entries, arrangement).width > room { arrangement.nameRoom = room - 2 * padding - sampleLength - 10 }
+        return arrangement
+    }
+
+    /// Each entry's name as set.
+    static func names(_ entries: [LegendEntry], _ arrangement: Arrangement) throws -> [TextBlock] {
+        try entries.map { entry in
+            guard let room = arrangement.nameRoom else { return try TextBlock.single(entry.name, size: FigureStyle.legendSize) }
+            return try TextBlock.fitted(entry.name, largest: FigureStyle.legendSize, room: room, maxLines: 2, wrapFirst: true)
+        }
+    }
+
+    /// The height of each row of entries: its tallest name and a gap.
+    static func rowHeights(_ names: [TextBlock], columns: Int) -> [Int] {
+        stride(from: 0, to: names.count, by: columns).map { start in
+            (names[start..<min(start + columns, names.count)].map(\.height).max() ?? 0) + 6
+        }
+    }
+
     /// The legend's size: a sample and the name for each entry.
-    static func size(_ entries: [LegendEntry]) throws -> (width: Int, height: Int) {
-        let nameWidth = try entries.map { try Canvas.measureText($0.name, size: FigureStyle.legendSize).width }.max() ?? 0
-        return (padding + sampleLength + 10 + nameWidth + padding, 8 + entries.count * (try rowHeight()) + 8)
+    static func size(_ entries: [LegendEntry], _ arrangement: Arrangement = Arrangement()) throws -> (width: Int, height: Int) {
+        let names = try names(entries, arrangement)
+        let columns = arrangement.columns
+        let column = sampleLength + 10 + (names.map(\.width).max() ?? 0)
+        return (padding + columns * column + (columns - 1) * columnGap + padding, 8 + rowHeights(names, columns: columns).reduce(0, +) + 8)
     }
 
     /// The first plot corner (top right, top left, bottom right, bottom left) where a legend of
@@ -53,13 +89,17 @@ enum Legend {
     }
 
     /// Draws the legend box: a sample and the name per entry.
-    static func draw(_ entries: [LegendEntry], in box: PixelRect, on canvas: inout Canvas) throws {
+    static func draw(_ entries: [LegendEntry], in box: PixelRect, _ arrangement: Arrangement = Arrangement(), on canvas: inout Canvas) throws {
         canvas.fillRect(x: box.x, y: box.y, width: box.width, height: box.height, color: Color.white.withAlpha(235))
         canvas.strokeRect(x: box.x, y: box.y, width: box.width, height: box.height, color: Color(r: 210, g: 210, b: 210))
         let row = try rowHeight()
+        let names = try names(entries, arrangement), columns = arrangement.columns
+        let column = sampleLength + 10 + (names.map(\.width).max() ?? 0) + columnGap
+        let rowTops = rowHeights(names, columns: columns).reduce(into: [box.y + 8]) { $0.append($0.last! + $1) }
         for (i, entry) in entries.enumerated() {
-            let centerY = Double(box.y + 8 + i * row) + Double(row) / 2
-            let x0 = Double(box.x + padding), x1 = x0 + Double(sampleLength)
+            // The sample sits beside the name's first line.
+            let centerY = Double(rowTops[i / columns]) + Double(row) / 2
+            let x0 = Double(box.x + padding + (i % columns) * column), x1 = x0 + Double(sampleLength)
             switch entry.sample {
             case .line(let style, let symbol):
                 if style != .none {
@@ -68,10 +108,13 @@ enum Legend {
                 }
                 canvas.drawSymbol(symbol, at: Point(x: (x0 + x1) / 2, y: centerY), color: entry.color)
             case .swatch:
-                let side = row - 8
+                let side = min(row - 8, sampleLength - 4)  // a square no wider than the sample's room
                 canvas.fillRect(x: Int(x0) + (sampleLength - side) / 2, y: Int(centerY) - side / 2, width: side, height: side, color: entry.color)
             }
-            try canvas.drawText(entry.name, x: x1 + 10, y: centerY, size: FigureStyle.legendSize, color: FigureStyle.text, anchor: .left)
+            let name = names[i]
+            for (k, line) in name.lines.enumerated() {
+                try canvas.drawText(line, x: x1 + 10, y: centerY + Double(k * name.lineHeight), size: name.size, color: FigureStyle.text, anchor: .left)
+            }
         }
     }
 }

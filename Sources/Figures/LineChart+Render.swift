@@ -23,9 +23,9 @@ extension LineChart {
                     labels = try markerLabels(layout)
                     notes = try placeAnnotations(data, layout, avoiding: labels.map(\.rect))
                 }
-                let size = try Legend.size(entries)
+                let size = try Legend.size(entries, layout.legendArrangement)
                 if let top = layout.legendAbove {
-                    let x = max(FigureStyle.margin, (layout.plot.x + layout.plot.right - size.width) / 2)
+                    let x = max(FigureStyle.margin, min((layout.plot.x + layout.plot.right - size.width) / 2, width - FigureStyle.margin - size.width))
                     legendBox = PixelRect(x: x, y: top, width: size.width, height: size.height)
                 } else {
                     legendBox = PixelRect(x: layout.plot.right + 20, y: layout.plot.y, width: size.width, height: size.height)
@@ -33,7 +33,7 @@ extension LineChart {
             }
         }
 
-        var canvas = Canvas(width: width, height: height)
+        var canvas = Canvas(width: width, height: layout.canvasHeight)
         let plot = layout.plot
         drawGrid(on: &canvas, layout)
         for marker in markers where isInside(marker.x, layout.x) {
@@ -50,7 +50,7 @@ extension LineChart {
         try canvas.drawAnnotationTexts(notes)
         try canvas.drawChartAxes(plot: plot, yAxis: layout.y, yTicks: layout.yTicks)
         try drawXTicks(on: &canvas, layout)
-        if let legendBox { try Legend.draw(entries, in: legendBox, on: &canvas) }
+        if let legendBox { try Legend.draw(entries, in: legendBox, layout.legendArrangement, on: &canvas) }
 
         try canvas.drawTitle(title, centerX: Double(plot.x + plot.right) / 2, top: FigureStyle.margin)
         try canvas.drawAxisTitles(xLabel: xLabel, yLabel: yLabel, plot: plot)
@@ -280,24 +280,30 @@ extension Canvas {
     /// The x title centred under the plot at the bottom margin, the y title upright at the left margin.
     ///
     /// With enlarged type (an export) a title longer than the canvas allows is made smaller, down
-    /// to the smallest text size, and kept inside the canvas.
+    /// to the smallest text size, then wrapped onto more lines (see `FigureStyle.axisTitleBlock`),
+    /// and kept inside the canvas.
     mutating func drawAxisTitles(xLabel: String, yLabel: String, plot: PixelRect) throws {
+        let span = try FigureStyle.yTitleSpan(canvasWidth: width, canvasHeight: height, plotTop: plot.y, xTitle: xLabel)
         let margin = Double(FigureStyle.margin)
         if !xLabel.isEmpty {
-            let size = try FigureStyle.axisTitleSize(fitting: xLabel, in: width - 2 * FigureStyle.margin)
-            let half = Double(try measureText(xLabel, size: size).width) / 2
-            var x = Double(plot.x + plot.right) / 2
-            if FigureStyle.environment.fontScale != 1 { x = min(max(x, margin + half), Double(width) - margin - half) }
-            try drawText(xLabel, x: x, y: Double(height - FigureStyle.margin),
-                         size: size, color: FigureStyle.text, anchor: .bottom)
+            let block = try FigureStyle.axisTitleBlock(xLabel, room: width - 2 * FigureStyle.margin)
+            for (k, line) in block.lines.enumerated() {
+                let half = Double(try measureText(line, size: block.size).width) / 2
+                var x = Double(plot.x + plot.right) / 2
+                if FigureStyle.isEnlarged { x = min(max(x, margin + half), Double(width) - margin - half) }
+                try drawText(line, x: x, y: Double(height - FigureStyle.margin - (block.lines.count - 1 - k) * block.lineHeight),
+                             size: block.size, color: FigureStyle.text, anchor: .bottom)
+            }
         }
         if !yLabel.isEmpty {
-            let size = try FigureStyle.axisTitleSize(fitting: yLabel, in: height - 2 * FigureStyle.margin)
-            let half = Double(try measureText(yLabel, size: size).width) / 2
-            var y = Double(plot.y + plot.bottom) / 2
-            if FigureStyle.environment.fontScale != 1 { y = min(max(y, margin + half), Double(height) - margin - half) }
-            try drawText(yLabel, x: Double(FigureStyle.margin), y: y,
-                         size: size, color: FigureStyle.text, anchor: .top, rotated: .vertical)
+            let block = try FigureStyle.axisTitleBlock(yLabel, room: span.bottom - span.top)
+            for (k, line) in block.lines.enumerated() {
+                let half = Double(try measureText(line, size: block.size).width) / 2
+                var y = Double(plot.y + plot.bottom) / 2
+                if FigureStyle.isEnlarged { y = min(max(y, Double(span.top) + half), Double(span.bottom) - half) }
+                try drawText(line, x: Double(FigureStyle.margin + k * block.lineHeight), y: y,
+                             size: block.size, color: FigureStyle.text, anchor: .top, rotated: .vertical)
+            }
         }
     }
 }

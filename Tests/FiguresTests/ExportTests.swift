@@ -84,9 +84,35 @@ struct ExportTests {
         #expect(half.pixelWidth == 1920)
     }
 
-    @Test("at --size half the smallest text of a line chart is at least 18 pt on a 1920-pixel slide")
+    /// Crowded figures: long category labels, a long title and legend, numbers in 16 × 16 cells.
+    static let crowded: [any Figure & Sendable] = [
+        BarChart(title: "The same token in the two sentences: how far apart its two attention outputs are",
+                 xLabel: "token of “the dog bit the man”, and its position in each sentence",
+                 yLabel: "max |output in 1st − output in 2nd|",
+                 categories: (0..<5).map { "“word \($0)”, position \($0) → \(4 - $0)" },
+                 groups: [BarChart.Group(name: "without positional encoding", values: [1e-7, 1e-7, 6e-8, 1e-7, 1e-7]),
+                          BarChart.Group(name: "with positional encoding", values: [0.102, 1.02, 0.789, 0.212, 0.204])],
+                 showTotals: true),
+        LineChart(title: "Held-out loss and accuracy while training, three models side by side",
+                  xLabel: "training step", yLabel: "cross-entropy at \"it\" (nats) / accuracy",
+                  series: ["several heads", "baseline (\"it\" cannot see the adjective)", "one head"].flatMap { name in
+                      [Series(name: name + ": loss", y: [4.5, 4.1, 3.9, 3.8]), Series(name: name + ": accuracy", y: [0.3, 0.4, 0.5, 0.5], style: .dashed)]
+                  }, legend: .outside),
+        Heatmap(values: (0..<256).map { Float($0) / 255 - 0.5 }, rows: 16, columns: 16, title: "Every value in its cell",
+                xTicks: .labels((0..<16).map { "token \($0)" }), yTicks: .labels((0..<16).map { "token \($0)" }),
+                colormap: .diverging, colorbarLabel: "value (the numbers are in the .npy file beside the figure)", showValues: true),
+    ]
+
+    @Test("at --size half and slide the smallest text is at least 18 pt on a 1920-pixel slide, and inside the picture")
     func halfSizeText() throws {
         for size in [FigureSize.half, .slide] {
+            for figure in [Self.chart as any Figure & Sendable, Self.bars, Self.heatmap] + Self.crowded {
+                let exported = try figure.export(FigureExport(size: size))
+                #expect(try #require(exported.smallestTextPoints) >= 18, "\(size): \(figure.title)")
+                #expect(!exported.canvas.textRunsPastEdge(), "\(size): \(figure.title)")
+                let overlapping = exported.canvas.overlappingTexts()
+                #expect(overlapping.isEmpty, "\(size): \(figure.title): \(overlapping)")
+            }
             let exported = try Self.chart.export(FigureExport(size: size))
             // Measured from the renderer's own font sizes and the figure's width: a font of s
             // canvas pixels in a canvas W wide, placed at w inches, is s · 72 w / W points.
@@ -102,7 +128,58 @@ struct ExportTests {
         #expect(try #require(print.smallestTextPoints) >= 9)
     }
 
-    @Test("enlarged type never pushes text past the picture's edges: a long title keeps the type smaller")
+    @Test("enlarged type makes room instead of shrinking text: titles wrap, bars lie down, numbers that cannot fit go")
+    func layoutsMakeRoom() throws {
+        let bars = Self.crowded[0] as! BarChart
+        let texts = { (canvas: Canvas) in
+            canvas.commands.compactMap { c -> (text: String, size: Int, rotation: TextRotation)? in
+                if case let .text(text, _, _, size, _, _, rotation, _, _) = c.command { (text, size, rotation) } else { nil }
+            }
+        }
+        let standard = try bars.render(), half = try bars.export(FigureExport(size: .half))
+        // Standard: one title line, turned category labels under upright bars.
+        #expect(texts(standard).contains { $0.text == bars.title })
+        #expect(texts(standard).filter { bars.categories.contains($0.text) }.allSatisfy { $0.rotation != .none })
+        // Half: the title on two lines of one size, the labels level beside horizontal bars,
+        // and a taller picture.
+        let halfTexts = texts(half.canvas)
+        let titleLines = halfTexts.filter { bars.title.contains($0.text) && $0.text.count > 10 }
+        #expect(titleLines.count == 2 && titleLines.map(\.text).joined(separator: " ") == bars.title)
+        let (titleSize, smallestSize) = FigureStyle.$environment.withValue(FigureEnvironment(fontScale: half.fontScale)) {
+            (FigureStyle.titleSize, FigureStyle.smallestSize)
+        }
+        #expect(Set(titleLines.map(\.size)).count == 1 && titleLines[0].size <= titleSize && titleLines[0].size >= smallestSize)
+        let labelLines = halfTexts.filter { line in bars.categories.contains { $0.contains(line.text) } && line.text.count > 3 }
+        #expect(labelLines.count >= bars.categories.count && labelLines.allSatisfy { $0.rotation == .none })
+        #expect(Double(half.canvas.height) / Double(half.canvas.width) > Double(standard.height) / Double(standard.width))
+
+        // Numbers in the cells: drawn at standard size; left out where they cannot be set at 18 pt.
+        let map = Self.crowded[2]
+        #expect(texts(try map.render()).contains { $0.text == "0.50" })
+        #expect(!texts(try map.export(FigureExport(size: .half)).canvas).contains { $0.text == "0.50" })
+        #expect(try #require(try map.export(FigureExport(size: .half)).smallestTextPoints) >= 18)
+    }
+
+    @Test("TextBlock wraps at spaces into the most even lines, and fits the room when it can")
+    func textBlocks() throws {
+        let single = try TextBlock.single("a title", size: 20)
+        let lineHeight = try Canvas.measureText("Ag", size: 20).height
+        #expect(single.lines == ["a title"] && single.height == lineHeight)
+        let title = "one two three four five six seven eight"
+        let wide = try Canvas.measureText(title, size: 30).width
+        let wrapped = try FigureStyle.$environment.withValue(FigureEnvironment(fontScale: 2)) {
+            try TextBlock.fitted(title, largest: 30, room: wide * 2 / 3, wrapFirst: true)
+        }
+        #expect(wrapped.size == 30 && wrapped.lines.count == 2 && wrapped.lines.joined(separator: " ") == title)
+        #expect(wrapped.width <= wide * 2 / 3)
+        // Without wrapFirst the size comes down first (here to the smallest size, 28 at 2× type).
+        let shrunk = try FigureStyle.$environment.withValue(FigureEnvironment(fontScale: 2)) {
+            try TextBlock.fitted(title, largest: 30, room: wide - 1, wrapFirst: false)
+        }
+        #expect(shrunk.lines.count == 1 && shrunk.size < 30 && shrunk.size >= 28)
+    }
+
+    @Test("enlarged type never pushes text past the picture's edges: long titles wrap and the type still reaches the size")
     func noTextPastTheEdges() throws {
         let long = LineChart(title: "The same token in the two sentences: how far apart its two attention outputs are",
                              xLabel: "token of the sentence, and its position in each of the two sentences",
@@ -113,14 +190,20 @@ struct ExportTests {
         for size in [FigureSize.half, .slide, .print] {
             let exported = try long.export(FigureExport(size: size))
             #expect(!exported.canvas.textRunsPastEdge(), "\(size): text runs past an edge")
-            // Still enlarged, only less than a short title would allow.
-            #expect(exported.fontScale > 1, "\(size)")
+            #expect(try #require(exported.smallestTextPoints) >= size.smallestTextPoints, "\(size)")
         }
         #expect(!standard.canvas.textRunsPastEdge())
         // The check itself: a title drawn past the right edge is caught.
         var canvas = Canvas(width: 200, height: 100)
         try canvas.drawText("a title far too long for this small canvas", x: 100, y: 20, size: 16, anchor: .top)
         #expect(canvas.textRunsPastEdge())
+        // And the overlap check: two labels on one baseline, then apart.
+        var labels = Canvas(width: 300, height: 100)
+        try labels.drawText("first label", x: 20, y: 50, size: 20)
+        try labels.drawText("second", x: 60, y: 55, size: 20)
+        #expect(labels.overlappingTexts().count == 1)
+        try labels.drawText("apart", x: 20, y: 90, size: 20)
+        #expect(labels.overlappingTexts().count == 1)
     }
 
     @Test("--no-title leaves the title out; the dark theme turns the background and text, not the data")
@@ -145,6 +228,24 @@ struct ExportTests {
 }
 
 extension Canvas {
+    /// Pairs of recorded level or upright texts whose letters would touch: each text's box runs
+    /// along its baseline from the pen's start to its end, and from 0.75 em above the baseline
+    /// (capitals) to 0.2 em below it (descenders).
+    func overlappingTexts() -> [(String, String)] {
+        let boxes: [(text: String, box: PixelRect)] = commands.compactMap { recorded in
+            guard case let .text(text, _, _, size, _, _, rotation, origin, advance) = recorded.command, rotation != .diagonal else { return nil }
+            let up = Int(0.75 * Double(size)), down = Int(0.2 * Double(size)), length = Int(advance)
+            let (x, y) = (Int(origin.x.rounded()), Int(origin.y.rounded()))
+            return rotation == .none ? (text, PixelRect(x: x + 1, y: y - up, width: length - 2, height: up + down))
+                : (text, PixelRect(x: x - up, y: y - length + 1, width: up + down, height: length - 2))
+        }
+        var pairs: [(String, String)] = []
+        for i in boxes.indices {
+            for j in boxes.indices where j > i && boxes[i].box.intersects(boxes[j].box) { pairs.append((boxes[i].text, boxes[j].text)) }
+        }
+        return pairs
+    }
+
     /// Decodes PNG bytes by way of a temporary file.
     init(pngData bytes: [UInt8]) throws {
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("export-\(UUID().uuidString).png").path

@@ -48,6 +48,29 @@ struct ExportCommandTests {
         #expect(pngChunk("pHYs", in: standard) == nil)
     }
 
+    @Test("--size half and slide: the smallest text of every figure of positional-encoding is at least 18 pt",
+          arguments: [("half", 20.0 / 3), ("slide", 40.0 / 3)])
+    func smallestTextOfEveryFigure(size: String, inches: Double) throws {
+        let run = try LessonRunner.run(["positional-encoding", "--size", size, "--format", "svg", "--output", "out"])
+        #expect(run.status == 0, "\(run.stderr)")
+        #expect(!run.stdout.contains("its smallest text is"), "\(run.stdout)")
+        let output = run.folder.appendingPathComponent("out")
+        let svgs = LessonRunner.files(in: output).filter { $0.hasSuffix(".svg") }
+        #expect(svgs.count >= 9)
+        for name in svgs {
+            let svg = try String(contentsOf: output.appendingPathComponent(name), encoding: .utf8)
+            // The renderer's own font sizes, in canvas pixels, and the canvas width: a font of s
+            // pixels in a canvas W wide, placed w inches wide, is s · 72 w / W points.
+            let viewBox = try #require(svg.firstMatch(of: /viewBox="0 0 (\d+) (\d+)"/))
+            let canvasWidth = try #require(Double(viewBox.1))
+            #expect(svg.contains("width=\"\(String(format: "%.3f", inches))in\""), "\(name)")
+            let sizes = svg.matches(of: /font-size="([0-9.]+)"/).compactMap { Double($0.1) }
+            let smallest = try #require(sizes.min(), "\(name) has no text")
+            let points = smallest * 72 * inches / canvasWidth
+            #expect(points >= 18, "\(name) at --size \(size): \(points) pt")
+        }
+    }
+
     @Test("--only writes exactly the named figures and their data, and no handout")
     func onlyWritesTheNamedFigures() throws {
         let run = try LessonRunner.run(["positional-encoding", "--quick", "--only", "pe,similarity", "--format", "png,svg", "--output", "out"])
