@@ -290,14 +290,14 @@ func onlineSoftmax(
     let shift1 = max1.replacing(with: zero, where: max1 .== minusInfinity)
     var sum0 = SIMD16<Float>(), sum1 = SIMD16<Float>()
     for j in 0..<keys {
-        let p0 = VectorMath.exp(loadSIMD16(sT + j * 32) - shift0)
-        let p1 = VectorMath.exp(loadSIMD16(sT + j * 32 + 16) - shift1)
+        let p0 = exp16(loadSIMD16(sT + j * 32) - shift0)
+        let p1 = exp16(loadSIMD16(sT + j * 32 + 16) - shift1)
         storeSIMD16(p0, sT + j * 32)
         storeSIMD16(p1, sT + j * 32 + 16)
         sum0 += p0
         sum1 += p1
     }
-    let alpha0 = VectorMath.exp(oldMax0 - shift0), alpha1 = VectorMath.exp(oldMax1 - shift1)
+    let alpha0 = exp16(oldMax0 - shift0), alpha1 = exp16(oldMax1 - shift1)
     let l0 = loadSIMD16(rowSum), l1 = loadSIMD16(rowSum + 16)
     storeSIMD16(l0 * alpha0 + sum0, rowSum)
     storeSIMD16(l1 * alpha1 + sum1, rowSum + 16)

@@ -247,7 +247,7 @@ func flashBackwardKeyBlock(
             let shift = lse[q0 + r]
             var j = 0
             while j < width {
-                storeSIMD16(VectorMath.exp(loadSIMD16(row + j) - shift), row + j)
+                storeSIMD16(exp16(loadSIMD16(row + j) - shift), row + j)
                 j += 16
             }
             for j in limit..<width { row[j] = 0 }
