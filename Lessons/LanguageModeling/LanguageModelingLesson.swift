@@ -55,7 +55,7 @@ public enum LanguageModelingLesson: Lesson {
         @Option(help: ArgumentHelp("Continue PROMPT with the CLM (greedy and sampled) and write generate.csv.", valueName: "prompt"))
         var generate: String?
 
-        @Option(help: ArgumentHelp("Training steps per model (default: 400; 60 with --quick).", valueName: "n"))
+        @Option(help: ArgumentHelp("Training steps per model (default: 3200; 60 with --quick).", valueName: "n"))
         var steps: Int?
 
         @Option(name: .customLong("d-model"), help: ArgumentHelp("Model width d (default: 64; 32 with --quick).", valueName: "d"))
@@ -93,7 +93,7 @@ public enum LanguageModelingLesson: Lesson {
         let retrain: Bool, quick: Bool
 
         init(_ options: Options, quick: Bool) {
-            steps = options.steps ?? (quick ? 60 : 400)
+            steps = options.steps ?? (quick ? 60 : 3200)
             batchSize = quick ? 16 : 32
             // One pass over fresh stories, up to 200,000 (then the batches start another epoch).
             trainStories = min(200_000, max(1000, steps * batchSize))
