@@ -35,15 +35,7 @@ extension Heatmap {
             }
         }
         if let block = layout.yTitle {
-            for (k, line) in block.lines.enumerated() {
-                var y = Double(plot.y + plot.bottom) / 2
-                if FigureStyle.isEnlarged {
-                    let half = Double(try Canvas.measureText(line, size: block.size).width) / 2, margin = Double(FigureStyle.margin)
-                    y = min(max(y, Double(plot.y) + half), Double(layout.canvasHeight) - margin - half)
-                }
-                try canvas.drawText(line, x: Double(layout.yLabelLeft + k * block.lineHeight), y: y,
-                                    size: block.size, color: FigureStyle.text, anchor: .top, rotated: .vertical)
-            }
+            try canvas.drawVerticalTitle(block, left: layout.yLabelLeft, beside: plot.y...plot.bottom)
         }
         return canvas
     }
@@ -148,15 +140,23 @@ extension Heatmap {
             labelsRight = max(labelsRight, bar.right + Self.tickLength + 5 + (try Canvas.measureText(label, size: FigureStyle.tickSize).width))
         }
         if let block = layout.colorbarTitle {
-            for (k, line) in block.lines.enumerated() {
-                var y = Double(bar.y + bar.bottom) / 2
-                if FigureStyle.isEnlarged {
-                    let half = Double(try Canvas.measureText(line, size: block.size).width) / 2, margin = Double(FigureStyle.margin)
-                    y = min(max(y, Double(bar.y) + half), Double(layout.canvasHeight) - margin - half)
-                }
-                try canvas.drawText(line, x: Double(labelsRight + 12 + k * block.lineHeight), y: y,
-                                    size: block.size, color: FigureStyle.text, anchor: .top, rotated: .vertical)
+            try canvas.drawVerticalTitle(block, left: labelsRight + 12, beside: bar.y...bar.bottom)
+        }
+    }
+}
+
+extension Canvas {
+    /// Draws a wrapped title turned a quarter left, its lines side by side from `left`, each
+    /// centred on the rows `beside`; enlarged type (an export) keeps each line inside the canvas.
+    mutating func drawVerticalTitle(_ block: TextBlock, left: Int, beside rows: ClosedRange<Int>) throws {
+        for (k, line) in block.lines.enumerated() {
+            var y = Double(rows.lowerBound + rows.upperBound) / 2
+            if FigureStyle.isEnlarged {
+                let half = Double(try Canvas.measureText(line, size: block.size).width) / 2, margin = Double(FigureStyle.margin)
+                y = min(max(y, Double(rows.lowerBound) + half), Double(height) - margin - half)
             }
+            try drawText(line, x: Double(left + k * block.lineHeight), y: y,
+                         size: block.size, color: FigureStyle.text, anchor: .top, rotated: .vertical)
         }
     }
 }

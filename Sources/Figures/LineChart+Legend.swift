@@ -59,6 +59,17 @@ enum Legend {
     }
 
     /// The legend's size: a sample and the name for each entry.
+    /// Where a legend of `size` goes when it does not fit inside the plot: centred above the plot
+    /// (kept within the canvas's margins) when the layout left a band at `above`, else to the
+    /// right of the plot, level with its top.
+    static func outsideBox(size: (width: Int, height: Int), plot: PixelRect, above: Int?, canvasWidth: Int) -> PixelRect {
+        if let top = above {
+            let x = max(FigureStyle.margin, min((plot.x + plot.right - size.width) / 2, canvasWidth - FigureStyle.margin - size.width))
+            return PixelRect(x: x, y: top, width: size.width, height: size.height)
+        }
+        return PixelRect(x: plot.right + 20, y: plot.y, width: size.width, height: size.height)
+    }
+
     static func size(_ entries: [LegendEntry], _ arrangement: Arrangement = Arrangement()) throws -> (width: Int, height: Int) {
         let names = try names(entries, arrangement)
         let columns = arrangement.columns

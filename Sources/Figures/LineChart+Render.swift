@@ -23,13 +23,8 @@ extension LineChart {
                     labels = try markerLabels(layout)
                     notes = try placeAnnotations(data, layout, avoiding: labels.map(\.rect))
                 }
-                let size = try Legend.size(entries, layout.legendArrangement)
-                if let top = layout.legendAbove {
-                    let x = max(FigureStyle.margin, min((layout.plot.x + layout.plot.right - size.width) / 2, width - FigureStyle.margin - size.width))
-                    legendBox = PixelRect(x: x, y: top, width: size.width, height: size.height)
-                } else {
-                    legendBox = PixelRect(x: layout.plot.right + 20, y: layout.plot.y, width: size.width, height: size.height)
-                }
+                legendBox = Legend.outsideBox(size: try Legend.size(entries, layout.legendArrangement), plot: layout.plot,
+                                              above: layout.legendAbove, canvasWidth: width)
             }
         }
 
