@@ -68,9 +68,7 @@ public enum BahdanauTranslatorLesson: Lesson {
             if let hidden, !(8...512).contains(hidden) {
                 throw ValidationError("--hidden must be in 8...512, not \(hidden)")
             }
-            if let steps, !(1...100_000).contains(steps) {
-                throw ValidationError("--steps must be in 1...100000, not \(steps)")
-            }
+            try validateTrainingOptions(steps: steps)
             if let batch, !(2...1024).contains(batch) {
                 throw ValidationError("--batch must be in 2...1024, not \(batch)")
             }

@@ -88,7 +88,7 @@ extension LanguageModelingLesson {
             let optimizer = Adam(parameters: model.parameters, learningRate: 0)
             let schedule = LearningRateSchedule(peak: settings.learningRate, warmupSteps: settings.warmupSteps,
                                                 decay: .cosine(totalSteps: settings.steps, minimum: settings.learningRate / 20))
-            let tokens = prepared.joined().reduce(0) { $0 + $1.tokens }
+            let tokens = frozen.tokensPerStep[objective, default: []].reduce(0, +)
             return TrainingJob(name: objective.shortName, tokensPerStep: tokens / max(1, settings.steps),
                                validate: { try validationLoss(objective, frozen, validation) }) { step in
                 model.zeroGradients()
@@ -103,12 +103,12 @@ extension LanguageModelingLesson {
         fflush(nil)   // the progress bar writes to standard error: print what came before first
         let histories = try trainSideBySide(steps: settings.steps, label: pending.map(\.objective.shortName).joined(separator: " + "),
                                             validateEvery: settings.validateEvery, jobs: jobs)
-        for ((objective, prepared, _), history) in zip(pending, histories) {
+        for ((objective, _, _), history) in zip(pending, histories) {
             _ = try saveTrainedWeights(models.module(objective), file: objective.weightsFile,
                                        configuration: settings.cacheKey(objective, corpus, seed: context.seed),
                                        metadata: history.metadata, context: context)
             models.histories[objective] = history
-            models.timings[objective] = (history.seconds, prepared.joined().reduce(0) { $0 + $1.tokens },
+            models.timings[objective] = (history.seconds, models.tokensPerStep[objective, default: []].reduce(0, +),
                                          forwardFLOPsPerToken(objective, configuration))
         }
     }

@@ -73,12 +73,7 @@ public enum LanguageModelingLesson: Lesson {
         public init() {}
 
         public func validate() throws {
-            if let steps, !(1...100_000).contains(steps) { throw ValidationError("--steps must be in 1...100000, not \(steps)") }
-            if let dModel, !(8...512).contains(dModel) || dModel % 2 != 0 {
-                throw ValidationError("--d-model must be an even number in 8...512, not \(dModel)")
-            }
-            if let layers, !(1...8).contains(layers) { throw ValidationError("--layers must be in 1...8, not \(layers)") }
-            if let heads, !(1...16).contains(heads) { throw ValidationError("--heads must be in 1...16, not \(heads)") }
+            try validateTrainingOptions(steps: steps, dModel: dModel, layers: layers, heads: heads)
         }
     }
 

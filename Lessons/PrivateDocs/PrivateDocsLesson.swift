@@ -75,7 +75,7 @@ public enum PrivateDocsLesson: Lesson {
 
         public func validate() throws {
             if !(1...50).contains(k) { throw ValidationError("--k must be in 1...50, not \(k)") }
-            if let steps, !(1...100_000).contains(steps) { throw ValidationError("--steps must be in 1...100000, not \(steps)") }
+            try validateTrainingOptions(steps: steps)
             if let query, query.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
                 throw ValidationError("the query is empty; give --query some words")
             }

@@ -32,11 +32,7 @@ struct BahdanauTranslatorCommandTests {
     /// One quick run, shared by the tests that only read what it wrote.
     static let first: Result<LessonRun, any Error> = Result { try LessonRunner.run(["bahdanau-translator", "--quick", "--output", "out"]) }
 
-    static func firstRun() throws -> LessonRun {
-        let run = try first.get()
-        #expect(run.status == 0, "stderr: \(run.stderr)")
-        return run
-    }
+    static func firstRun() throws -> LessonRun { try LessonRunner.succeeded(first) }
 
     /// One quick run with the portable GEMM on two threads, shared by the tests of the cache key.
     static let portable: Result<LessonRun, any Error> = Result {

@@ -26,11 +26,7 @@ struct LanguageModelingCommandTests {
 
     static let first: Result<LessonRun, any Error> = Result { try LessonRunner.run(["language-modeling", "--quick", "--output", "out"]) }
 
-    static func firstRun() throws -> LessonRun {
-        let run = try first.get()
-        #expect(run.status == 0, "stderr: \(run.stderr)")
-        return run
-    }
+    static func firstRun() throws -> LessonRun { try LessonRunner.succeeded(first) }
 
     @Test("--quick writes every file with the promised CSV columns")
     func quickRunWritesEverything() throws {

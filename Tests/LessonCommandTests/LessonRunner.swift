@@ -1,6 +1,7 @@
 // Runs the built `lesson` binary as a user would, in a fresh temporary folder.
 
 import Foundation
+import Testing
 
 /// The result of one run of the `lesson` command.
 struct LessonRun {
@@ -12,6 +13,14 @@ struct LessonRun {
 }
 
 enum LessonRunner {
+    /// The run a suite shares among its tests (`static let first = Result { try run(...) }`),
+    /// expected to have exited 0; its error, if it could not be run at all.
+    static func succeeded(_ shared: Result<LessonRun, any Error>) throws -> LessonRun {
+        let run = try shared.get()
+        #expect(run.status == 0, "stderr: \(run.stderr)")
+        return run
+    }
+
     /// The `lesson` executable that `swift build` put next to this test bundle.
     static var executable: URL {
         get throws {

@@ -28,11 +28,7 @@ struct MultiHeadAttentionCommandTests {
 
     static let first: Result<LessonRun, any Error> = Result { try LessonRunner.run(["multi-head-attention", "--quick", "--output", "out"]) }
 
-    static func firstRun() throws -> LessonRun {
-        let run = try first.get()
-        #expect(run.status == 0, "stderr: \(run.stderr)")
-        return run
-    }
+    static func firstRun() throws -> LessonRun { try LessonRunner.succeeded(first) }
 
     @Test("--quick writes every listed figure with its data and the promised CSV columns")
     func quickRunWritesEverything() throws {

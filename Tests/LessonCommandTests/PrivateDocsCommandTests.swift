@@ -30,11 +30,7 @@ struct PrivateDocsCommandTests {
 
     static let first: Result<LessonRun, any Error> = Result { try LessonRunner.run(["private-docs", "--quick", "--output", "out"]) }
 
-    static func firstRun() throws -> LessonRun {
-        let run = try first.get()
-        #expect(run.status == 0, "stderr: \(run.stderr)")
-        return run
-    }
+    static func firstRun() throws -> LessonRun { try LessonRunner.succeeded(first) }
 
     @Test("--quick writes every file, with the promised columns, and no document text beyond quoted answers")
     func quickRunWritesEverything() throws {
