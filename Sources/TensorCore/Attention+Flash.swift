@@ -247,16 +247,19 @@ func maskScores(
     let plan = inputs.plan, offset = plan.diagonalOffset
     if inputs.mask.causal && k0 + keys - 1 > queryStart + offset {
         // Row j (key k0 + j) may be seen by query lanes i with queryStart + i + offset ≥ k0 + j.
-        let lanes0 = SIMD16<Int32>(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15)
-        let lanes1 = lanes0 &+ 16
+        // The lanes are compared as floats (exact for these small integers): a comparison of
+        // Int32 lanes with a select on Float lanes compiles to one scalar step per lane.
+        let lanes0 = SIMD16<Float>(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15)
+        let lanes1 = lanes0 + 16
+        let minusInfinity = SIMD16<Float>(repeating: -.infinity)
         for j in 0..<keys {
-            let first = Int32(clamping: k0 + j - offset - queryStart)   // first lane that sees key j
+            let first = k0 + j - offset - queryStart   // first lane that sees key j
             if first <= 0 { continue }
+            let firstLane = SIMD16<Float>(repeating: Float(min(first, 32)))
             let row = sT + j * 32
-            let minusInfinity = SIMD16<Float>(repeating: -.infinity)
             let low = loadSIMD16(row), high = loadSIMD16(row + 16)
-            storeSIMD16(low.replacing(with: minusInfinity, where: lanes0 .< first), row)
-            storeSIMD16(high.replacing(with: minusInfinity, where: lanes1 .< first), row + 16)
+            storeSIMD16(low.replacing(with: minusInfinity, where: lanes0 .< firstLane), row)
+            storeSIMD16(high.replacing(with: minusInfinity, where: lanes1 .< firstLane), row + 16)
         }
     }
     if let allowed = inputs.mask.allowed {
