@@ -272,6 +272,12 @@ struct TrainingBenchmark: ParsableCommand {
                          report.bookkeepingSeconds - measured))
         rows.append(line("tape, total (tape_share)", report.bookkeepingSeconds))
         printAlignedTable(header: ["", "ms per step", "share"], rows: rows)
+        print()
+        print("the busiest call sites of the kernels (exclusive time; the op and where it measures):")
+        let sites = report.sites.filter { $0.category.isKernel }.prefix(15)
+        printAlignedTable(header: ["kernel", "call site", "ms per step", "share"], rows: sites.map { site in
+            ["\(site.category)", site.location] + Array(line("", site.seconds).dropFirst())
+        })
     }
 
     // MARK: - The text

@@ -9,9 +9,12 @@ enum Kernels {
 
     /// A new tensor of `shape` whose elements `body` writes (it receives the buffer and its count).
     @inline(__always)
-    static func make(_ shape: [Int], _ body: (UnsafeMutablePointer<Float>, Int) -> Void) -> Tensor {
-        var result = Profiler.measure(.allocation) { Tensor.zeros(shape) }
-        Profiler.measure(.elementwise) {
+    static func make(
+        _ shape: [Int], function: StaticString = #function, file: StaticString = #fileID, line: UInt = #line,
+        _ body: (UnsafeMutablePointer<Float>, Int) -> Void
+    ) -> Tensor {
+        var result = Profiler.measure(.allocation, function: function, file: file, line: line) { Tensor.zeros(shape) }
+        Profiler.measure(.elementwise, function: function, file: file, line: line) {
             result.withUnsafeMutableBufferPointer { body($0.baseAddress!, $0.count) }
         }
         return result
@@ -20,27 +23,32 @@ enum Kernels {
     /// Like `make`, for a `body` that writes every element (a GEMM with beta = 0, a full copy):
     /// the zero-fill is skipped.
     @inline(__always)
-    static func makeOverwriting(_ shape: [Int], _ body: (UnsafeMutablePointer<Float>, Int) -> Void) -> Tensor {
-        Profiler.measure(.elementwise) {
+    static func makeOverwriting(
+        _ shape: [Int], function: StaticString = #function, file: StaticString = #fileID, line: UInt = #line,
+        _ body: (UnsafeMutablePointer<Float>, Int) -> Void
+    ) -> Tensor {
+        Profiler.measure(.elementwise, function: function, file: file, line: line) {
             Tensor(unsafeUninitializedShape: shape) { body($0.baseAddress!, $0.count) }
         }
     }
 
     /// `op(a[i])` for every element.
     @inline(__always)
-    static func map(_ a: Tensor, _ op: (Float) -> Float) -> Tensor {
+    static func map(_ a: Tensor, function: StaticString = #function, file: StaticString = #fileID, line: UInt = #line, _ op: (Float) -> Float) -> Tensor {
         a.withUnsafeBufferPointer { x in
-            make(a.shape) { out, n in for i in 0..<n { out[i] = op(x[i]) } }
+            make(a.shape, function: function, file: file, line: line) { out, n in for i in 0..<n { out[i] = op(x[i]) } }
         }
     }
 
     /// `op(a[i], b[i])` for two tensors of the same element count (shaped like `a`).
     @inline(__always)
-    static func zip(_ a: Tensor, _ b: Tensor, _ op: (Float, Float) -> Float) -> Tensor {
+    static func zip(
+        _ a: Tensor, _ b: Tensor, function: StaticString = #function, file: StaticString = #fileID, line: UInt = #line, _ op: (Float, Float) -> Float
+    ) -> Tensor {
         ensure(a.count == b.count, "elementwise op on \(a.shape) and \(b.shape)")
         return a.withUnsafeBufferPointer { x in
             b.withUnsafeBufferPointer { y in
-                make(a.shape) { out, n in for i in 0..<n { out[i] = op(x[i], y[i]) } }
+                make(a.shape, function: function, file: file, line: line) { out, n in for i in 0..<n { out[i] = op(x[i], y[i]) } }
             }
         }
     }

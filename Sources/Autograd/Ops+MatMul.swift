@@ -121,7 +121,8 @@ struct AffineMap {
         x.value.withUnsafeBufferPointer { xv in
             weight.value.withUnsafeBufferPointer { wv in
                 // Every element is written (bias copy, then GEMM) unless there is no bias and no input.
-                (bias != nil || inputs > 0 ? Kernels.makeOverwriting : Kernels.make)(Array(x.shape.dropLast()) + [outputs]) { out, count in
+                let shape = Array(x.shape.dropLast()) + [outputs]
+                let fill = { (out: UnsafeMutablePointer<Float>, count: Int) in
                     if let bias {
                         bias.value.withUnsafeBufferPointer { bv in
                             for r in 0..<rows { (out + r * outputs).update(from: bv.baseAddress!, count: outputs) }
@@ -132,6 +133,7 @@ struct AffineMap {
                                   a: xv.baseAddress!, lda: inputs, b: wv.baseAddress!, ldb: inputs,
                                   beta: bias == nil ? 0 : 1, c: out, ldc: outputs)
                 }
+                return bias != nil || inputs > 0 ? Kernels.makeOverwriting(shape, fill) : Kernels.make(shape, fill)
             }
         }
     }

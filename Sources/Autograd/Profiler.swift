@@ -40,10 +40,20 @@ public enum Profiler {
         public var isKernel: Bool { rawValue <= Category.optimizer.rawValue }
     }
 
+    /// One call site of `measure` and the time spent in it.
+    public struct Site: Sendable {
+        public var location: String
+        public var category: Category
+        public var seconds: Double
+    }
+
     /// What `profile` measured.
     public struct Report: Sendable {
         /// Seconds in each category (exclusive of nested regions).
         public var seconds: [Category: Double]
+        /// Seconds at each measured call site ("layerNorm(epsilon:) (Ops+Normalization.swift:42)"), exclusive of nested regions,
+        /// with the site's category: which op of a category the time went to.
+        public var sites: [Site]
         /// Wall-clock seconds of the whole profiled body.
         public var totalSeconds: Double
         /// Seconds in kernels.
@@ -57,11 +67,15 @@ public enum Profiler {
     nonisolated(unsafe) static var totals = [Double](repeating: 0, count: Category.allCases.count)
     /// Seconds spent in regions nested in the one now open (subtracted from it when it closes).
     nonisolated(unsafe) static var nested: Double = 0
+    /// Keyed by category and location: `Kernels.make` measures its allocation and its loop at one site.
+    nonisolated(unsafe) static var siteTotals: [SiteKey: Double] = [:]
+    struct SiteKey: Hashable { let category: Category, location: String }
 
     /// Runs `body` with the profiler on, on this thread, and reports where its time went.
     public static func profile<R>(_ body: () throws -> R) rethrows -> (result: R, report: Report) {
         ensure(!isEnabled, "Profiler.profile cannot be nested")
         totals = [Double](repeating: 0, count: Category.allCases.count)
+        siteTotals = [:]
         nested = 0
         owner = pthread_self()
         isEnabled = true
@@ -70,18 +84,25 @@ public enum Profiler {
         let result = try body()
         let total = Stopwatch.now() - start
         let seconds = Dictionary(uniqueKeysWithValues: Category.allCases.map { ($0, totals[$0.rawValue]) })
-        return (result, Report(seconds: seconds, totalSeconds: total))
+        let sites = siteTotals.map { Site(location: $0.key.location, category: $0.key.category, seconds: $0.value) }
+            .sorted { ($0.seconds, $1.location) > ($1.seconds, $0.location) }
+        return (result, Report(seconds: seconds, sites: sites, totalSeconds: total))
     }
 
     /// Runs `body`, counting its time (minus regions nested in it) under `category` while profiling.
     @inline(__always)
-    static func measure<R>(_ category: Category, _ body: () throws -> R) rethrows -> R {
+    static func measure<R>(
+        _ category: Category, function: StaticString = #function, file: StaticString = #fileID,
+        line: UInt = #line, _ body: () throws -> R
+    ) rethrows -> R {
         guard isEnabled else { return try body() }
-        return try record(category, body)
+        return try record(category, function: function, file: file, line: line, body)
     }
 
     @inline(never)
-    static func record<R>(_ category: Category, _ body: () throws -> R) rethrows -> R {
+    static func record<R>(
+        _ category: Category, function: StaticString, file: StaticString, line: UInt, _ body: () throws -> R
+    ) rethrows -> R {
         guard let owner, pthread_equal(owner, pthread_self()) != 0 else { return try body() }
         let outer = nested
         nested = 0
@@ -89,6 +110,8 @@ public enum Profiler {
         defer {
             let elapsed = Stopwatch.now() - start
             totals[category.rawValue] += elapsed - nested
+            let location = "\(function) (\(file.description.split(separator: "/").last ?? ""):\(line))"
+            siteTotals[SiteKey(category: category, location: location), default: 0] += elapsed - nested
             nested = outer + elapsed
         }
         return try body()
