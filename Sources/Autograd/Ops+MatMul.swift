@@ -125,7 +125,10 @@ struct AffineMap {
                 let fill = { (out: UnsafeMutablePointer<Float>, count: Int) in
                     if let bias {
                         bias.value.withUnsafeBufferPointer { bv in
-                            for r in 0..<rows { (out + r * outputs).update(from: bv.baseAddress!, count: outputs) }
+                            // In chunks of at least 64 KiB: a copy this size is worth a second core.
+                            Parallel.forEachRange(rows, minimum: Swift.max(1, 16_384 / Swift.max(1, outputs))) { range in
+                                for r in range { (out + r * outputs).update(from: bv.baseAddress!, count: outputs) }
+                            }
                         }
                     }
                     guard count > 0, inputs > 0 else { return }
