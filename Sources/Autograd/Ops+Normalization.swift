@@ -49,7 +49,7 @@ extension Variable {
         var inverseStd = Tensor.zeros([rows])
         let normalized = Kernels.makeOverwriting(x.shape) { xHat, _ in
             x.withUnsafeBufferPointer { x in inverseStd.withUnsafeMutableBufferPointer { inverseStd in
-                Kernels.forEachRowChunk(rows, width: d) { _, range in
+                Kernels.forEachRowRange(rows, width: d) { range in
                     for r in range {
                         let source = x.baseAddress! + r * d, target = xHat + r * d
                         let mean = Kernels.sum(source, count: d) / Float(d)
@@ -64,7 +64,7 @@ extension Variable {
         let y = normalized.withUnsafeBufferPointer { xHat in
             gamma.withUnsafeBufferPointer { g in beta.withUnsafeBufferPointer { b in
                 Kernels.makeOverwriting(x.shape) { y, _ in
-                    Kernels.forEachRowChunk(rows, width: d) { _, range in
+                    Kernels.forEachRowRange(rows, width: d) { range in
                         for r in range {
                             for j in 0..<d { y[r * d + j] = xHat[r * d + j] * g[j] + b[j] }
                         }
@@ -75,53 +75,59 @@ extension Variable {
         return (y, normalized, inverseStd)
     }
 
-    /// The layer norm's three gradients in one pass over the rows, with ĝ = g ⊙ γ:
+    /// The layer norm's three gradients, with ĝ = g ⊙ γ:
     ///
     ///     ∂L/∂x = (ĝ − mean(ĝ) − x̂ · mean(ĝ ⊙ x̂)) / √(σ² + ε)
     ///     ∂L/∂γ = Σ_rows g ⊙ x̂          ∂L/∂β = Σ_rows g
     ///
-    /// Chunks of rows run in parallel, each summing its own ∂L/∂γ and ∂L/∂β; the partial sums are
-    /// added in chunk order, so the result does not depend on timing.
+    /// ∂L/∂x is a pass over rows, in parallel ranges. ∂L/∂γ and ∂L/∂β are a second pass over
+    /// blocks of sixteen columns, in parallel, each summing its rows in row order: the order of
+    /// a single-threaded pass, so the sums do not depend on the thread count or on timing.
     static func layerNormBackward(_ g: Tensor, normalized: Tensor, inverseStd: Tensor, gamma: Tensor)
         -> (dx: Tensor, dGamma: Tensor, dBeta: Tensor) {
         let d = g.shape.last ?? 1
         let rows = d == 0 ? 0 : g.count / d
-        let chunks = Kernels.rowChunks(rows, width: d)
-        var partials = Tensor.zeros([Swift.max(1, chunks), 2, d])                // [chunks, (dγ, dβ), d]
-        let dx = g.withUnsafeBufferPointer { g in normalized.withUnsafeBufferPointer { xHat in
-            gamma.withUnsafeBufferPointer { gamma in inverseStd.withUnsafeBufferPointer { inverseStd in
-                partials.withUnsafeMutableBufferPointer { partials in
-                    Kernels.make([g.count]) { dx, _ in
-                        Kernels.forEachRowChunk(rows, width: d) { chunk, range in
-                            let dGamma = partials.baseAddress! + chunk * 2 * d, dBeta = dGamma + d
-                            for r in range {
-                                let gRow = g.baseAddress! + r * d, xRow = xHat.baseAddress! + r * d, out = dx + r * d
-                                var sumG = SIMD16<Float>(), sumGX = SIMD16<Float>()
-                                var j = 0
-                                while j < d {   // sixteen columns at a time; padding lanes load as 0
-                                    let lanes = Swift.min(16, d - j)
-                                    let gv = loadSIMD16(gRow + j, lanes: lanes), xv = loadSIMD16(xRow + j, lanes: lanes)
-                                    let gHat = gv * loadSIMD16(gamma.baseAddress! + j, lanes: lanes)
-                                    storeSIMD16(gHat, out + j, lanes: lanes)
-                                    sumG += gHat
-                                    sumGX += gHat * xv
-                                    storeSIMD16(loadSIMD16(dGamma + j, lanes: lanes) + gv * xv, dGamma + j, lanes: lanes)
-                                    storeSIMD16(loadSIMD16(dBeta + j, lanes: lanes) + gv, dBeta + j, lanes: lanes)
-                                    j += 16
-                                }
-                                let meanG = sumG.sum() / Float(d), meanGX = sumGX.sum() / Float(d)
-                                for j in 0..<d { out[j] = (out[j] - meanG - xRow[j] * meanGX) * inverseStd[r] }
+        let (dx, sums) = g.withUnsafeBufferPointer { g in normalized.withUnsafeBufferPointer { xHat in
+            let dx = gamma.withUnsafeBufferPointer { gamma in inverseStd.withUnsafeBufferPointer { inverseStd in
+                Kernels.makeOverwriting([g.count]) { dx, _ in
+                    Kernels.forEachRowRange(rows, width: d) { range in
+                        for r in range {
+                            let gRow = g.baseAddress! + r * d, xRow = xHat.baseAddress! + r * d, out = dx + r * d
+                            var sumG = SIMD16<Float>(), sumGX = SIMD16<Float>()
+                            var j = 0
+                            while j < d {   // sixteen columns at a time; padding lanes load as 0
+                                let lanes = Swift.min(16, d - j)
+                                let gv = loadSIMD16(gRow + j, lanes: lanes), xv = loadSIMD16(xRow + j, lanes: lanes)
+                                let gHat = gv * loadSIMD16(gamma.baseAddress! + j, lanes: lanes)
+                                storeSIMD16(gHat, out + j, lanes: lanes)
+                                sumG += gHat
+                                sumGX += gHat * xv
+                                j += 16
                             }
+                            let meanG = sumG.sum() / Float(d), meanGX = sumGX.sum() / Float(d)
+                            for j in 0..<d { out[j] = (out[j] - meanG - xRow[j] * meanGX) * inverseStd[r] }
                         }
                     }
                 }
             } }
-        } }
-        let sums = partials.withUnsafeBufferPointer { partials in
-            Kernels.make([2, d]) { out, _ in
-                for chunk in 0..<chunks { Kernels.add(partials.baseAddress! + chunk * 2 * d, into: out, count: 2 * d) }
+            let sums = Kernels.makeOverwriting([2, d]) { out, _ in                  // [(dγ, dβ), d]
+                let blocks = (d + 15) / 16
+                Parallel.forEachRange(blocks, minimum: Swift.max(1, (1 << 14) / Swift.max(1, 16 * rows))) { range in
+                    for block in range {
+                        let j = block * 16, lanes = Swift.min(16, d - j)
+                        var dGamma = SIMD16<Float>(), dBeta = SIMD16<Float>()
+                        for r in 0..<rows {
+                            let gv = loadSIMD16(g.baseAddress! + r * d + j, lanes: lanes)
+                            dGamma += gv * loadSIMD16(xHat.baseAddress! + r * d + j, lanes: lanes)
+                            dBeta += gv
+                        }
+                        storeSIMD16(dGamma, out + j, lanes: lanes)
+                        storeSIMD16(dBeta, out + d + j, lanes: lanes)
+                    }
+                }
             }
-        }
+            return (dx, sums)
+        } }
         return (dx.reshapedUnchecked(g.shape), try! sums.rows(0..<1).reshaped([d]), try! sums.rows(1..<2).reshaped([d]))
     }
 }
