@@ -9,7 +9,7 @@ extension Kernels {
     static func geluInPlace(_ h: inout Tensor) -> Tensor {
         let shape = h.shape
         return h.withUnsafeMutableBufferPointer { h in
-            make([h.count]) { y, count in
+            makeOverwriting([h.count]) { y, count in
                 forEachBlock(count) { i, lanes in
                     let hv = loadSIMD16(h.baseAddress! + i, lanes: lanes), phi = normalCDF(hv)
                     let pdf = VectorMath.exp(-0.5 * hv * hv) * 0.398_942_280_401_432_7
@@ -24,8 +24,8 @@ extension Kernels {
     static func gelu(_ x: Tensor) -> (y: Tensor, cdf: Tensor) {
         var cdf = Tensor.zeros([0])
         let y = x.withUnsafeBufferPointer { x in
-            make([x.count]) { y, count in
-                cdf = make([count]) { cdf, _ in
+            makeOverwriting([x.count]) { y, count in
+                cdf = makeOverwriting([count]) { cdf, _ in
                     forEachBlock(count) { i, lanes in
                         let xv = loadSIMD16(x.baseAddress! + i, lanes: lanes), phi = normalCDF(xv)
                         storeSIMD16(phi, cdf + i, lanes: lanes)
@@ -49,7 +49,7 @@ extension Kernels {
         g.withUnsafeBufferPointer { g in
             x.withUnsafeBufferPointer { x in
                 cdf.withUnsafeBufferPointer { cdf in
-                    make([g.count]) { out, count in
+                    makeOverwriting([g.count]) { out, count in
                         forEachBlock(count) { i, lanes in
                             let xv = loadSIMD16(x.baseAddress! + i, lanes: lanes)
                             let pdf = VectorMath.exp(-0.5 * xv * xv) * 0.398_942_280_401_432_7

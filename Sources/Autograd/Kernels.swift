@@ -156,6 +156,30 @@ extension Kernels {
         Parallel.forEachRange(rows, minimum: Swift.max(1, (1 << 14) / Swift.max(1, width)), body)
     }
 
+    /// out[j] = Σ_r x[r, j] for `rows` rows of `width` floats. Each thread takes a range of whole
+    /// sixteen-column blocks and adds the rows into it in row order: the order of a single pass,
+    /// so the sums do not depend on the thread count.
+    ///
+    /// NOTE: a range of columns, not one block at a time: a pass down one block reads a 64-byte
+    /// piece of every row and left the other pieces of each cache line for later passes, at
+    /// twice the time of the single-threaded sweep.
+    static func columnSums(_ x: UnsafePointer<Float>, rows: Int, width: Int, into out: UnsafeMutablePointer<Float>) {
+        forEachColumnRange(rows: rows, width: width) { columns in
+            (out + columns.lowerBound).update(repeating: 0, count: columns.count)
+            for r in 0..<rows { add(x + r * width + columns.lowerBound, into: out + columns.lowerBound, count: columns.count) }
+        }
+    }
+
+    /// Calls `body(columns)` for ranges of whole sixteen-column blocks of `width` columns,
+    /// concurrently when `rows × width` is large enough to be worth it.
+    @inline(__always)
+    static func forEachColumnRange(rows: Int, width: Int, _ body: (Range<Int>) -> Void) {
+        let blocks = (width + 15) / 16
+        Parallel.forEachRange(blocks, minimum: Swift.max(1, (1 << 14) / Swift.max(1, 16 * rows))) { range in
+            body((range.lowerBound * 16)..<Swift.min(width, range.upperBound * 16))
+        }
+    }
+
     /// Σ x[i], sixteen lanes at a time.
     @inline(__always)
     static func sum(_ x: UnsafePointer<Float>, count: Int) -> Float {

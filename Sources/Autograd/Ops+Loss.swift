@@ -55,12 +55,16 @@ public func crossEntropy(
         guard kept > 0 else { return }
         let scale = g.item / Float(kept)
         logits.accumulate(logP.withUnsafeBufferPointer { logP in
-            Kernels.make(logits.shape) { dx, _ in
-                for (r, t) in targets.enumerated() where t != ignoreIndex {
-                    let row = logP.baseAddress! + r * classes, out = dx + r * classes
-                    VectorMath.exp(row, out, count: classes)                 // softmax = e^(log-softmax)
-                    for v in 0..<classes { out[v] = (out[v] - uniform) * scale }
-                    out[t] -= onTarget * scale
+            Kernels.make(logits.shape) { dx, _ in                              // ignored rows stay 0
+                targets.withUnsafeBufferPointer { targets in
+                    Kernels.forEachRowRange(rows, width: classes) { range in
+                        for r in range where targets[r] != ignoreIndex {
+                            let row = logP.baseAddress! + r * classes, out = dx + r * classes
+                            VectorMath.exp(row, out, count: classes)         // softmax = e^(log-softmax)
+                            for v in 0..<classes { out[v] = (out[v] - uniform) * scale }
+                            out[targets[r]] -= onTarget * scale
+                        }
+                    }
                 }
             }
         })

@@ -163,8 +163,8 @@ struct AffineMap {
                 })
             }
             if let bias, bias.requiresGrad {
-                bias.accumulate(Kernels.make([outputs]) { dB, _ in
-                    for r in 0..<rows { Kernels.add(g.baseAddress! + r * outputs, into: dB, count: outputs) }
+                bias.accumulate(Kernels.makeOverwriting([outputs]) { dB, _ in
+                    Kernels.columnSums(g.baseAddress!, rows: rows, width: outputs, into: dB)
                 })
             }
         }

@@ -81,8 +81,8 @@ extension Variable {
     ///     ∂L/∂γ = Σ_rows g ⊙ x̂          ∂L/∂β = Σ_rows g
     ///
     /// ∂L/∂x is a pass over rows, in parallel ranges. ∂L/∂γ and ∂L/∂β are a second pass over
-    /// blocks of sixteen columns, in parallel, each summing its rows in row order: the order of
-    /// a single-threaded pass, so the sums do not depend on the thread count or on timing.
+    /// ranges of columns, in parallel, each summing its rows in row order: the order of a
+    /// single-threaded pass, so the sums do not depend on the thread count or on timing.
     static func layerNormBackward(_ g: Tensor, normalized: Tensor, inverseStd: Tensor, gamma: Tensor)
         -> (dx: Tensor, dGamma: Tensor, dBeta: Tensor) {
         let d = g.shape.last ?? 1
@@ -111,18 +111,22 @@ extension Variable {
                 }
             } }
             let sums = Kernels.makeOverwriting([2, d]) { out, _ in                  // [(dγ, dβ), d]
-                let blocks = (d + 15) / 16
-                Parallel.forEachRange(blocks, minimum: Swift.max(1, (1 << 14) / Swift.max(1, 16 * rows))) { range in
-                    for block in range {
-                        let j = block * 16, lanes = Swift.min(16, d - j)
-                        var dGamma = SIMD16<Float>(), dBeta = SIMD16<Float>()
-                        for r in 0..<rows {
-                            let gv = loadSIMD16(g.baseAddress! + r * d + j, lanes: lanes)
-                            dGamma += gv * loadSIMD16(xHat.baseAddress! + r * d + j, lanes: lanes)
-                            dBeta += gv
+                Kernels.forEachColumnRange(rows: rows, width: d) { columns in
+                    let (c0, count) = (columns.lowerBound, columns.count)
+                    let dGamma = out + c0, dBeta = out + d + c0
+                    dGamma.update(repeating: 0, count: count)
+                    dBeta.update(repeating: 0, count: count)
+                    for r in 0..<rows {
+                        let gRow = g.baseAddress! + r * d + c0, xRow = xHat.baseAddress! + r * d + c0
+                        var j = 0
+                        while j < count {
+                            let lanes = Swift.min(16, count - j)
+                            let gv = loadSIMD16(gRow + j, lanes: lanes)
+                            storeSIMD16(loadSIMD16(dGamma + j, lanes: lanes) + gv * loadSIMD16(xRow + j, lanes: lanes),
+                                        dGamma + j, lanes: lanes)
+                            storeSIMD16(loadSIMD16(dBeta + j, lanes: lanes) + gv, dBeta + j, lanes: lanes)
+                            j += 16
                         }
-                        storeSIMD16(dGamma, out + j, lanes: lanes)
-                        storeSIMD16(dBeta, out + d + j, lanes: lanes)
                     }
                 }
             }

@@ -72,7 +72,10 @@ public final class Variable {
         Profiler.measure(.elementwise) {
             gradient.withUnsafeBufferPointer { source in
                 grad!.withUnsafeMutableBufferPointer { target in
-                    Kernels.add(source.baseAddress!, into: target.baseAddress!, count: target.count)
+                    Parallel.forEachRange(target.count, minimum: 1 << 15) { range in
+                        Kernels.add(source.baseAddress! + range.lowerBound, into: target.baseAddress! + range.lowerBound,
+                                    count: range.count)
+                    }
                 }
             }
         }

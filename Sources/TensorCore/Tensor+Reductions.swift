@@ -113,24 +113,27 @@ extension Tensor {
     /// −∞ (fully masked) gives −∞ throughout, matching `softmax`'s zeros.
     public func logSoftmax() -> Tensor {
         let n = shape.last ?? 1
-        let result = Tensor.zeros(shape)
-        guard n > 0 else { return result }
-        let x = storage.pointer, y = result.storage.pointer
-        for row in 0..<(count / n) {
-            let source = x + row * n, target = y + row * n
-            let rowMax = VectorMath.max(source, count: n)
-            guard rowMax > -.infinity else {
-                // Every entry masked: log of the zeros softmax gives, not (−∞) − (−∞) = NaN.
-                target.update(repeating: -.infinity, count: n)
-                continue
+        guard n > 0 else { return Tensor.zeros(shape) }
+        let x = storage.pointer
+        // Rows are independent: every row is written, in ranges of at least 16 K floats over the cores.
+        return Tensor(unsafeUninitializedShape: shape) { y in
+            Parallel.forEachRange(count / n, minimum: Swift.max(1, (1 << 14) / n)) { rows in
+                for row in rows {
+                    let source = x + row * n, target = y.baseAddress! + row * n
+                    let rowMax = VectorMath.max(source, count: n)
+                    guard rowMax > -.infinity else {
+                        // Every entry masked: log of the zeros softmax gives, not (−∞) − (−∞) = NaN.
+                        target.update(repeating: -.infinity, count: n)
+                        continue
+                    }
+                    let total = VectorMath.expShiftedSum(source, target, count: n, shift: rowMax)
+                    let logTotal = Float(Foundation.log(Double(total)))
+                    // NOTE: (x − max) − log Σ, not x − (max + log Σ): for logits of 10⁴, max + log Σ
+                    // would be rounded to the ulp of 10⁴ (0.001), and every log-probability with it.
+                    for j in 0..<n { target[j] = (source[j] - rowMax) - logTotal }
+                }
             }
-            let total = VectorMath.expShiftedSum(source, target, count: n, shift: rowMax)
-            let logTotal = Float(Foundation.log(Double(total)))
-            // NOTE: (x − max) − log Σ, not x − (max + log Σ): for logits of 10⁴, max + log Σ would
-            // be rounded to the ulp of 10⁴ (0.001), and every log-probability with it.
-            for j in 0..<n { target[j] = (source[j] - rowMax) - logTotal }
         }
-        return result
     }
 
     /// Layer normalisation over the last axis:
