@@ -111,18 +111,27 @@ public func trainSideBySide(
     var losses = [Float](repeating: 0, count: jobs.count)
     var validations = [Float?](repeating: nil, count: jobs.count)
     var errors = [Error?](repeating: nil, count: jobs.count)
+    var seconds = [Double](repeating: 0, count: jobs.count)     // each job's last step
     let tokensPerStep = jobs.reduce(0) { $0 + $1.tokensPerStep }
     for index in 0..<steps {
         let validating = validateEvery > 0 && ((index + 1) % validateEvery == 0 || index + 1 == steps)
+        // The slowest job first (by its last step): with three jobs on two cores, the core that
+        // starts the largest model is not left idle while the other finishes two. Which thread
+        // runs a job does not change its numbers, only when it finishes.
+        let order = jobs.indices.sorted { (seconds[$0], $1) > (seconds[$1], $0) }
         losses.withUnsafeMutableBufferPointer { losses in
             validations.withUnsafeMutableBufferPointer { validations in
                 errors.withUnsafeMutableBufferPointer { errors in
-                    Parallel.forEach(chunks: jobs.count) { j in
-                        do {
-                            losses[j] = try jobs[j].step(index)
-                            validations[j] = validating ? try jobs[j].validate?() : nil
-                        } catch {
-                            errors[j] = error
+                    seconds.withUnsafeMutableBufferPointer { seconds in
+                        Parallel.forEach(chunks: jobs.count) { chunk in
+                            let j = order[chunk], start = Stopwatch.now()
+                            do {
+                                losses[j] = try jobs[j].step(index)
+                                validations[j] = validating ? try jobs[j].validate?() : nil
+                            } catch {
+                                errors[j] = error
+                            }
+                            seconds[j] = Stopwatch.now() - start
                         }
                     }
                 }
