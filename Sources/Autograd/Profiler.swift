@@ -51,8 +51,8 @@ public enum Profiler {
     public struct Report: Sendable {
         /// Seconds in each category (exclusive of nested regions).
         public var seconds: [Category: Double]
-        /// Seconds at each measured call site ("layerNorm(epsilon:) (Ops+Normalization.swift:42)"), exclusive of nested regions,
-        /// with the site's category: which op of a category the time went to.
+        /// Seconds at each measured call site, such as "layerNorm(epsilon:) (Ops+Normalization.swift:42)",
+        /// exclusive of nested regions, busiest first: which op of a category the time went to.
         public var sites: [Site]
         /// Wall-clock seconds of the whole profiled body.
         public var totalSeconds: Double
@@ -67,9 +67,29 @@ public enum Profiler {
     nonisolated(unsafe) static var totals = [Double](repeating: 0, count: Category.allCases.count)
     /// Seconds spent in regions nested in the one now open (subtracted from it when it closes).
     nonisolated(unsafe) static var nested: Double = 0
-    /// Keyed by category and location: `Kernels.make` measures its allocation and its loop at one site.
+    /// Seconds per call site and category (`Kernels.make` measures its allocation and its loop
+    /// at one site).
     nonisolated(unsafe) static var siteTotals: [SiteKey: Double] = [:]
-    struct SiteKey: Hashable { let category: Category, location: String }
+
+    /// A call site, compared by the addresses of its literals: cheap enough to update on every
+    /// region, so the bookkeeping does not swell the regions around it. Formatted only for the report.
+    struct SiteKey: Hashable {
+        let category: Category, function: StaticString, file: StaticString, line: UInt
+
+        static func == (a: SiteKey, b: SiteKey) -> Bool {
+            a.category == b.category && a.line == b.line
+                && a.function.utf8Start == b.function.utf8Start && a.file.utf8Start == b.file.utf8Start
+        }
+
+        func hash(into hasher: inout Hasher) {
+            hasher.combine(category)
+            hasher.combine(line)
+            hasher.combine(function.utf8Start)
+            hasher.combine(file.utf8Start)
+        }
+
+        var location: String { "\(function) (\(file.description.split(separator: "/").last ?? ""):\(line))" }
+    }
 
     /// Runs `body` with the profiler on, on this thread, and reports where its time went.
     public static func profile<R>(_ body: () throws -> R) rethrows -> (result: R, report: Report) {
@@ -84,8 +104,12 @@ public enum Profiler {
         let result = try body()
         let total = Stopwatch.now() - start
         let seconds = Dictionary(uniqueKeysWithValues: Category.allCases.map { ($0, totals[$0.rawValue]) })
-        let sites = siteTotals.map { Site(location: $0.key.location, category: $0.key.category, seconds: $0.value) }
-            .sorted { ($0.seconds, $1.location) > ($1.seconds, $0.location) }
+        var merged: [String: Site] = [:]     // one site per category and text, whatever the addresses
+        for (key, seconds) in siteTotals {
+            merged["\(key.category) \(key.location)", default: Site(location: key.location, category: key.category, seconds: 0)]
+                .seconds += seconds
+        }
+        let sites = merged.values.sorted { ($0.seconds, $1.location) > ($1.seconds, $0.location) }
         return (result, Report(seconds: seconds, sites: sites, totalSeconds: total))
     }
 
@@ -110,8 +134,7 @@ public enum Profiler {
         defer {
             let elapsed = Stopwatch.now() - start
             totals[category.rawValue] += elapsed - nested
-            let location = "\(function) (\(file.description.split(separator: "/").last ?? ""):\(line))"
-            siteTotals[SiteKey(category: category, location: location), default: 0] += elapsed - nested
+            siteTotals[SiteKey(category: category, function: function, file: file, line: line), default: 0] += elapsed - nested
             nested = outer + elapsed
         }
         return try body()

@@ -75,5 +75,15 @@ import TestSupport
         #expect(report.seconds[.optimizer]! == 0)
         #expect(report.kernelSeconds > 0 && report.kernelSeconds <= report.totalSeconds)
         #expect(report.bookkeepingSeconds >= report.seconds[.allocation]! + report.seconds[.topologicalSort]!)
+        // The call sites split each category's time: their sums are the category totals, and the
+        // fused GELU's site is named by its op and file.
+        for category in Profiler.Category.allCases {
+            let sum = report.sites.filter { $0.category == category }.map(\.seconds).reduce(0, +)
+            #expect(abs(sum - report.seconds[category]!) <= 1e-9 + 1e-9 * report.totalSeconds, "\(category)")
+        }
+        #expect(report.sites.contains {
+            $0.category == .elementwise && $0.location.hasPrefix("geluInPlace") && $0.location.contains("Kernels+GELU.swift:")
+        })
+        #expect(zip(report.sites, report.sites.dropFirst()).allSatisfy { $0.seconds >= $1.seconds }, "busiest first")
     }
 }
