@@ -55,11 +55,15 @@ public func crossEntropy(
         guard kept > 0 else { return }
         let scale = g.item / Float(kept)
         logits.accumulate(logP.withUnsafeBufferPointer { logP in
-            Kernels.make(logits.shape) { dx, _ in                              // ignored rows stay 0
+            Kernels.makeOverwriting(logits.shape) { dx, _ in                   // every row written below
                 targets.withUnsafeBufferPointer { targets in
                     Kernels.forEachRowRange(rows, width: classes) { range in
-                        for r in range where targets[r] != ignoreIndex {
+                        for r in range {
                             let row = logP.baseAddress! + r * classes, out = dx + r * classes
+                            guard targets[r] != ignoreIndex else {
+                                out.update(repeating: 0, count: classes)
+                                continue
+                            }
                             VectorMath.exp(row, out, count: classes)         // softmax = e^(log-softmax)
                             for v in 0..<classes { out[v] = (out[v] - uniform) * scale }
                             out[targets[r]] -= onTarget * scale

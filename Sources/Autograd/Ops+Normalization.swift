@@ -168,7 +168,8 @@ extension Variable {
         }
     }
 
-    /// Runs `body(gRow, yRow, dxRow, d)` for every row of the last axis, writing a new tensor.
+    /// Runs `body(gRow, yRow, dxRow, d)` for every row of the last axis, writing a new tensor
+    /// (every element: `body` must write its whole row), rows in parallel ranges.
     @inline(__always)
     static func rowwise(
         _ g: Tensor, _ y: Tensor,
@@ -178,8 +179,10 @@ extension Variable {
         let rows = d == 0 ? 0 : y.count / d
         return g.withUnsafeBufferPointer { g in
             y.withUnsafeBufferPointer { y in
-                Kernels.make(shape) { dx, _ in
-                    for r in 0..<rows { body(g.baseAddress! + r * d, y.baseAddress! + r * d, dx + r * d, d) }
+                Kernels.makeOverwriting(shape) { dx, _ in
+                    Kernels.forEachRowRange(rows, width: d) { range in
+                        for r in range { body(g.baseAddress! + r * d, y.baseAddress! + r * d, dx + r * d, d) }
+                    }
                 }
             }
         }

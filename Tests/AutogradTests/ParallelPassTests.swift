@@ -84,6 +84,24 @@ import Foundation
         #expect(input.grad!.scalars[0..<classes].allSatisfy { $0 == 0 }, "row 0 is ignored; its gradient is 0")
     }
 
+    /// The softmax's ∂L/∂x = y ∘ (g − Σ g y) by rows on [2048, 40], against Double.
+    @Test func softmaxGradientAtTrainingSize() throws {
+        let (rows, d) = (Self.rows, 40)
+        let x = randomInputs([rows, d], seed: 81), g = randomInputs([rows, d], seed: 82)
+        let (xv, gv) = (x.scalars, g.scalars)
+        var want = [Float](repeating: 0, count: rows * d)
+        for r in 0..<rows {
+            let row = (0..<d).map { Double(xv[r * d + $0]) }
+            let top = row.max()!, exps = row.map { Foundation.exp($0 - top) }, total = exps.reduce(0, +)
+            let y = exps.map { $0 / total }
+            let dot = (0..<d).map { Double(gv[r * d + $0]) * y[$0] }.reduce(0, +)
+            for j in 0..<d { want[r * d + j] = Float(y[j] * (Double(gv[r * d + j]) - dot)) }
+        }
+        let input = Variable(x, requiresGrad: true)
+        input.softmax().backward(seed: g)
+        expectClose(input.grad!, try Tensor(shape: [rows, d], scalars: want), rtol: 1e-4, atol: 1e-6)
+    }
+
     /// Same-shape +, −, ×, ÷ on [2048, 80] element by element against Double.
     @Test func sameShapeArithmeticAtTrainingSize() throws {
         let a = randomInputs([Self.rows, 80], seed: 79), b = randomInputs([Self.rows, 80], seed: 80)
