@@ -155,12 +155,15 @@ struct FlashBackwardOperands: @unchecked Sendable {
         PackedHeads.transposedStrips(v, pairs: pairs, rows: m, d: d, paddedRows: mp, dp: dp, width: 32, into: vPanels)
         // L, with +∞ for padding rows and rows that saw no key, so that P = exp(S − L) = 0 there;
         // D = rowsum(dO ∘ O).
-        for pair in 0..<pairs {
-            for r in 0..<np {
-                let row = pair * n + r
-                let value = r < n ? l[row] : .infinity
-                lse[pair * np + r] = value == -.infinity ? .infinity : value
-                delta[pair * np + r] = r < n ? VectorMath.dot(dO + row * d, o + row * d, count: d) : 0
+        let (lse, delta) = (self.lse, self.delta)
+        Parallel.forEachRange(pairs, minimum: max(1, 4096 / max(1, np * d))) { range in
+            for pair in range {
+                for r in 0..<np {
+                    let row = pair * n + r
+                    let value = r < n ? l[row] : .infinity
+                    lse[pair * np + r] = value == -.infinity ? .infinity : value
+                    delta[pair * np + r] = r < n ? VectorMath.dot(dO + row * d, o + row * d, count: d) : 0
+                }
             }
         }
     }
