@@ -140,6 +140,29 @@ extension Kernels {
     }
 }
 
+extension Kernels {
+    /// `GEMM.sgemm` with B packed beforehand (`GEMM.packedB`), timed as matmul.
+    static func sgemm(
+        m: Int, a: UnsafePointer<Float>, lda: Int, packedB: GEMMPackedB, beta: Float = 0,
+        c: UnsafeMutablePointer<Float>, ldc: Int
+    ) {
+        Profiler.measure(.matmul) { GEMM.sgemm(m: m, a: a, lda: lda, packedB: packedB, beta: beta, c: c, ldc: ldc) }
+    }
+
+    /// `GEMM.packedB` for a weight that many products of one op share (nil when the backend packs
+    /// for itself), timed as matmul.
+    static func packedB(transB: Bool, _ weight: Tensor) -> GEMMPackedB? {
+        guard weight.rank == 2 else { return nil }
+        let (rows, columns) = (weight.shape[0], weight.shape[1])
+        return Profiler.measure(.matmul) {
+            weight.withUnsafeBufferPointer { w in
+                GEMM.packedB(transB: transB, k: transB ? columns : rows, n: transB ? rows : columns,
+                             b: w.baseAddress!, ldb: columns)
+            }
+        }
+    }
+}
+
 // MARK: - Rows in parallel
 
 extension Kernels {

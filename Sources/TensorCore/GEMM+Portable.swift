@@ -168,7 +168,7 @@ extension GEMM {
 extension PortableGEMM {
     /// The product of `GEMM.portable` with micro-kernel `K`: cuts C among threads, gives each
     /// its buffers and runs `multiply` on its rectangle.
-    static func run<K: GEMMMicroKernel>(_: K.Type, _ op: Operands, n: Int, threads: Int) {
+    static func run<K: GEMMMicroKernel>(_: K.Type, _ op: Operands, n: Int, threads: Int, prepacked: GEMMPackedB? = nil) {
         let blocking = Blocking(K.self, l1: caches[0], l2: caches[1], l3: caches[2])
         // Inside a parallel region (several small models trained side by side, one per core)
         // `Parallel.forEach` runs the pieces one after another on this thread: cutting C would
@@ -190,7 +190,7 @@ extension PortableGEMM {
         func run(_ chunk: Int) {
             let buffer = workspace + chunk * perChunk
             multiply(K.self, op, rows: grid.rows(of: chunk), columns: grid.columns(of: chunk), blocking: blocking,
-                     packedA: buffer, packedB: buffer + sizeA, tile: buffer + sizeA + sizeB)
+                     packedA: buffer, packedB: buffer + sizeA, tile: buffer + sizeA + sizeB, prepacked: prepacked)
         }
         if grid.count == 1 { run(0) } else { Parallel.forEach(chunks: grid.count, run) }
     }
@@ -240,7 +240,7 @@ extension PortableGEMM {
     static func multiply<K: GEMMMicroKernel>(
         _: K.Type, _ op: Operands, rows: Range<Int>, columns: Range<Int>, blocking: Blocking,
         packedA: UnsafeMutablePointer<Float>, packedB: UnsafeMutablePointer<Float>,
-        tile: UnsafeMutablePointer<Float>
+        tile: UnsafeMutablePointer<Float>, prepacked: GEMMPackedB? = nil
     ) {
         for jc in stride(from: columns.lowerBound, to: columns.upperBound, by: blocking.nc) {
             let panelColumns = jc..<min(jc + blocking.nc, columns.upperBound)
@@ -248,12 +248,19 @@ extension PortableGEMM {
                 let slice = pc..<min(pc + blocking.kc, op.k)
                 // The first slice of K applies beta; later slices add to what is there.
                 let beta: Float = pc == 0 ? op.beta : 1
-                K.packB(op, slice: slice, columns: panelColumns, into: packedB)
+                // B packed beforehand (`GEMMPackedB`) holds this panel in the same layout.
+                let panelB: UnsafePointer<Float>
+                if let prepacked {
+                    panelB = prepacked.panel(sliceStart: pc, sliceSteps: slice.count, column: jc)
+                } else {
+                    K.packB(op, slice: slice, columns: panelColumns, into: packedB)
+                    panelB = UnsafePointer(packedB)
+                }
                 for ic in stride(from: rows.lowerBound, to: rows.upperBound, by: blocking.mc) {
                     let blockRows = ic..<min(ic + blocking.mc, rows.upperBound)
                     K.packA(op, rows: blockRows, slice: slice, into: packedA)
                     macroKernel(K.self, op, rows: blockRows, columns: panelColumns, kc: slice.count,
-                                packedA: packedA, packedB: packedB, tile: tile, beta: beta)
+                                packedA: packedA, packedB: panelB, tile: tile, beta: beta)
                 }
             }
         }

@@ -121,6 +121,27 @@ struct GEMMAgreementTests {
         test.expectClose(test.run(.backend(.portable)), openBLAS, "portable vs OpenBLAS")
     }
 
+    /// B packed once (for a recurrent layer's weights) gives the very bits of the portable GEMM
+    /// that packs B itself, and so the reference's values.
+    @Test(arguments: cases)
+    func packedBMatchesPortableBitwise(_ test: GEMMCase) {
+        let packed = test.run(.packedB), portable = test.run(.backend(.portable))
+        let differing = zip(packed, portable).filter { $0.bitPattern != $1.bitPattern }.count
+        #expect(differing == 0, "\(differing) of \(packed.count) numbers differ from the portable GEMM's")
+        test.expectClose(packed, test.run(.reference), "packed B vs reference")
+    }
+
+    /// Packing refuses a library backend (it packs for itself), and packs for the portable one.
+    @Test func packedBOnlyForThePortableGEMM() {
+        let b = [Float](repeating: 1, count: 12)
+        b.withUnsafeBufferPointer { b in
+            #expect(GEMM.packedB(k: 3, n: 4, b: b.baseAddress!, ldb: 4, backend: .portable) != nil)
+            if GEMMBackend.openBLAS.isAvailable {
+                #expect(GEMM.packedB(k: 3, n: 4, b: b.baseAddress!, ldb: 4, backend: .openBLAS) == nil)
+            }
+        }
+    }
+
     /// The portable GEMM gives the same bits on any number of threads: each C[i, j] is one
     /// sum in the same order whichever rectangle it falls in. Training relies on this for
     /// weights that do not depend on `--threads`.
@@ -275,6 +296,8 @@ struct GEMMCase: Sendable, CustomTestStringConvertible {
     enum Computation {
         case reference, backend(GEMMBackend)
         case portable(threads: Int, kernel: PortableGEMM.Kernel = PortableGEMM.kernel)
+        /// The portable GEMM with B packed beforehand (`GEMM.packedB`).
+        case packedB
     }
 
     static let sentinel: Float = 777
@@ -318,6 +341,10 @@ struct GEMMCase: Sendable, CustomTestStringConvertible {
                         GEMM.portable(transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha,
                                       a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc, threads: threads,
                                       kernel: kernel)
+                    case .packedB:
+                        let packed = GEMM.packedB(transB: transB, k: k, n: n, b: b, ldb: ldb, backend: .portable)!
+                        GEMM.sgemm(transA: transA, m: m, alpha: alpha, a: a, lda: lda, packedB: packed, beta: beta,
+                                   c: c, ldc: ldc)
                     }
                 }
             }
