@@ -34,7 +34,10 @@ enum Kernels {
 
     /// `op(a[i])` for every element.
     @inline(__always)
-    static func map(_ a: Tensor, function: StaticString = #function, file: StaticString = #fileID, line: UInt = #line, _ op: (Float) -> Float) -> Tensor {
+    static func map(
+        _ a: Tensor, function: StaticString = #function, file: StaticString = #fileID, line: UInt = #line,
+        _ op: (Float) -> Float
+    ) -> Tensor {
         a.withUnsafeBufferPointer { x in
             make(a.shape, function: function, file: file, line: line) { out, n in for i in 0..<n { out[i] = op(x[i]) } }
         }
@@ -43,7 +46,8 @@ enum Kernels {
     /// `op(a[i], b[i])` for two tensors of the same element count (shaped like `a`).
     @inline(__always)
     static func zip(
-        _ a: Tensor, _ b: Tensor, function: StaticString = #function, file: StaticString = #fileID, line: UInt = #line, _ op: (Float, Float) -> Float
+        _ a: Tensor, _ b: Tensor, function: StaticString = #function, file: StaticString = #fileID,
+        line: UInt = #line, _ op: (Float, Float) -> Float
     ) -> Tensor {
         ensure(a.count == b.count, "elementwise op on \(a.shape) and \(b.shape)")
         return a.withUnsafeBufferPointer { x in
@@ -170,8 +174,9 @@ extension Kernels {
     /// each range at least 16 K floats (64 KiB).
     ///
     /// NOTE: a row pass (a norm, a copy) over [2048, 64] takes 50–150 µs; handing half of it to
-    /// the worker pool's spinning thread costs a few microseconds. Measured on the
-    /// char-transformer's training step, the two layer-norm passes went from 1.4 to 0.9 ms.
+    /// the worker pool's spinning thread costs a few microseconds. The old threshold, 512 K
+    /// floats, predates the pool and kept every pass of the char-transformer's training step on
+    /// one core (`bench training` lists them by call site).
     /// Bodies must not depend on how the rows are split, so results do not depend on the thread
     /// count (sums across rows are taken elsewhere, in row order).
     @inline(__always)

@@ -26,8 +26,7 @@ public final class GEMMPackedB: @unchecked Sendable {
         (self.k, self.n, self.kernel) = (k, n, kernel)
         paddedN = PortableGEMM.roundUp(n, K.nr)
         data = allocateFloats(k * paddedN)
-        let kc = PortableGEMM.Blocking(K.self, l1: PortableGEMM.caches[0], l2: PortableGEMM.caches[1],
-                                       l3: PortableGEMM.caches[2]).kc
+        let kc = PortableGEMM.blocking(K.self).kc
         // Only B's fields are read by packB.
         let op = PortableGEMM.Operands(transA: false, transB: transB, a: b, lda: 1, b: b, ldb: ldb,
                                        c: data, ldc: 1, m: 0, k: k, alpha: 1, beta: 0)
@@ -54,12 +53,9 @@ extension GEMM {
         transB: Bool = false, k: Int, n: Int, b: UnsafePointer<Float>, ldb: Int, backend: GEMMBackend? = nil
     ) -> GEMMPackedB? {
         checkArguments(transA: false, transB: transB, m: 0, n: n, k: k, lda: k, ldb: ldb, ldc: n)
-        guard k > 0, n > 0 else { return nil }
-        switch backend ?? currentBackend {
-        case .openBLAS where OpenBLAS.shared != nil: return nil
-        case .accelerate where accelerateIsAvailable: return nil
-        case .portable, .openBLAS, .accelerate: break
-        }
+        // `sgemm` runs a library backend when it is installed and the portable GEMM otherwise.
+        let chosen = backend ?? currentBackend
+        guard k > 0, n > 0, chosen == .portable || !chosen.isAvailable else { return nil }
         switch PortableGEMM.kernel {
         case .tile14x32:
             return GEMMPackedB(Tile14x32.self, kernel: .tile14x32, transB: transB, k: k, n: n, b: b, ldb: ldb)

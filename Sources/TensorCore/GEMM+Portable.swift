@@ -78,9 +78,14 @@ enum PortableGEMM {
     /// The cache blocks for `kernel` on this machine's caches.
     static var blocking: Blocking {
         switch kernel {
-        case .tile14x32: Blocking(Tile14x32.self, l1: caches[0], l2: caches[1], l3: caches[2])
-        case .tile6x16: Blocking(Tile6x16.self, l1: caches[0], l2: caches[1], l3: caches[2])
+        case .tile14x32: blocking(Tile14x32.self)
+        case .tile6x16: blocking(Tile6x16.self)
         }
+    }
+
+    /// The cache blocks for micro-kernel `K` on this machine's caches.
+    static func blocking<K: GEMMMicroKernel>(_: K.Type) -> Blocking {
+        Blocking(K.self, l1: caches[0], l2: caches[1], l3: caches[2])
     }
 
     /// The least work worth a thread: 2 MFLOP, some tens of microseconds on one core, while
@@ -169,18 +174,19 @@ extension PortableGEMM {
     /// The product of `GEMM.portable` with micro-kernel `K`: cuts C among threads, gives each
     /// its buffers and runs `multiply` on its rectangle.
     static func run<K: GEMMMicroKernel>(_: K.Type, _ op: Operands, n: Int, threads: Int, prepacked: GEMMPackedB? = nil) {
-        let blocking = Blocking(K.self, l1: caches[0], l2: caches[1], l3: caches[2])
+        let blocking = blocking(K.self)
         // Inside a parallel region (several small models trained side by side, one per core)
         // `Parallel.forEach` runs the pieces one after another on this thread: cutting C would
         // only pack the operand the pieces share once per piece.
         let threads = WorkerPool.isInside ? 1 : threads
         let grid = Grid(m: op.m, n: n, k: op.k, threads: threads, mr: K.mr, nr: K.nr)
 
-        // One allocation per call: per thread, a block of A, a panel of B and a scratch tile,
-        // each starting on a 64-byte boundary (the width of a zmm register and a cache line).
+        // One allocation per call: per thread, a block of A, a panel of B (none when B came
+        // packed) and a scratch tile, each starting on a 64-byte boundary (the width of a zmm
+        // register and a cache line).
         let kc = min(blocking.kc, op.k)
         let mc = min(blocking.mc, grid.rowsPerChunk), nc = min(blocking.nc, grid.columnsPerChunk)
-        let sizeA = mc / K.mr * kc * K.aStride, sizeB = roundUp(kc * nc, 16)
+        let sizeA = mc / K.mr * kc * K.aStride, sizeB = prepacked == nil ? roundUp(kc * nc, 16) : 0
         let perChunk = sizeA + sizeB + roundUp(K.mr * K.nr, 16)
         let memory = UnsafeMutableRawPointer.allocate(
             byteCount: grid.count * perChunk * MemoryLayout<Float>.stride, alignment: 64)
