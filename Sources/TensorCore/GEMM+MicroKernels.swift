@@ -80,11 +80,17 @@ enum Tile14x32: GEMMMicroKernel {
         kc: Int, a: UnsafePointer<Float>, b: UnsafePointer<Float>,
         c: UnsafeMutablePointer<Float>, ldc: Int, alpha: Float, beta: Float
     ) {
+        // As in the 6 × 16 kernel: ask for the tile of C now, so its lines arrive during the loop.
+        for i in 0..<14 {
+            tp_prefetch_for_write(c + i * ldc)
+            tp_prefetch_for_write(c + i * ldc + 16)
+        }
         var c0 = TileRow(), c1 = TileRow(), c2 = TileRow(), c3 = TileRow(), c4 = TileRow()
         var c5 = TileRow(), c6 = TileRow(), c7 = TileRow(), c8 = TileRow(), c9 = TileRow()
         var c10 = TileRow(), c11 = TileRow(), c12 = TileRow(), c13 = TileRow()
         var a = a, b = b
         for _ in 0..<kc {
+            tp_prefetch(a + 128)
             let b0 = loadSIMD16(b), b1 = loadSIMD16(b + 16)
             c0.add(a[0], times: b0, b1); c1.add(a[1], times: b0, b1)
             c2.add(a[2], times: b0, b1); c3.add(a[3], times: b0, b1)
