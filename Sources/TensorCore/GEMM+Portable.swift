@@ -111,9 +111,13 @@ extension PortableGEMM {
     /// analytical model of BLIS (Low et al., "Analytical modeling is enough for high-performance
     /// BLIS", 2016):
     ///
-    /// - KC: a KC × NR sliver of packed B, which every tile of a block of A reuses, fills about
-    ///   two thirds of L1d; the rest holds the MR × KC sliver of A streaming past and the tile of
-    ///   C. Rounded down to a power of two, so that the usual powers-of-two K split into equal slices.
+    /// - KC: 256, wherever L1d holds a KC × NR sliver of packed B, which every tile of a block of
+    ///   A reuses (32 KiB for the 14 × 32 tile, 16 KiB for 6 × 16); with a smaller L1d, the largest
+    ///   power of two that fits. KC is also a numerical choice: each element of C is summed in
+    ///   slices of KC steps, so one KC for both tiles gives the same bits on every x86-64 CPU, and
+    ///   the lessons the same results. (A sliver filling only two thirds of L1d gave KC = 128 for
+    ///   14 × 32 on a 32 KiB L1d; on such a core, an AMD EPYC with AVX-512, 256 ran about 8% faster
+    ///   at 2048³: streaming part of the sliver from L2 costs less than loading C twice as often.)
     /// - MC: an MC × KC block of packed A, which every sliver of B reuses, fills 3/8 of L2,
     ///   leaving room for the slivers of B and the tiles of C passing through.
     /// - NC: a KC × NC panel of packed B fills half of this core's share of L3. Beyond 4096
@@ -129,8 +133,8 @@ extension PortableGEMM {
         init<K: GEMMMicroKernel>(_: K.Type, l1: Int?, l2: Int?, l3: Int?) {
             let float = MemoryLayout<Float>.stride
             let l1 = l1 ?? 32 << 10, l2 = l2 ?? 256 << 10, l3 = l3 ?? 2 << 20
-            let kcFit = max(1, l1 * 2 / 3 / (K.nr * float))
-            kc = min(1024, max(64, 1 << (Int.bitWidth - 1 - kcFit.leadingZeroBitCount)))
+            let kcFit = max(1, l1 / (K.nr * float))
+            kc = min(256, max(64, 1 << (Int.bitWidth - 1 - kcFit.leadingZeroBitCount)))
             mc = max(1, l2 * 3 / 8 / (kc * K.aStride * float)) * K.mr
             nc = min(4096, max(4 * K.nr, l3 / 2 / (kc * float) / K.nr * K.nr))
         }

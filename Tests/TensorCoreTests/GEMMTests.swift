@@ -157,6 +157,25 @@ struct GEMMAgreementTests {
         #expect(test.run(.portable(threads: 2, kernel: kernel)) == one)
     }
 
+    /// The two register tiles give the same bits: both sum each element in slices of the same
+    /// KC, one FMA chain per slice, so the results of training (and the lessons' numbers) do not
+    /// depend on whether the CPU has AVX-512. K = 600 crosses two slice boundaries; α and β, the
+    /// transposes and the edge tiles take their own paths through the stores.
+    @Test(arguments: [
+        GEMMCase(transA: true, transB: false, m: 301, n: 389, k: 600, alpha: 1.3, beta: 0.3, padding: 3),
+        GEMMCase(transA: false, transB: true, m: 97, n: 70, k: 700, alpha: 1, beta: 0, padding: 0),
+        GEMMCase(transA: false, transB: false, m: 29, n: 517, k: 257, alpha: -0.75, beta: 1.5, padding: 1),
+    ])
+    func bothTilesGiveTheSameBits(_ test: GEMMCase) {
+        typealias P = PortableGEMM
+        #expect(P.blocking(Tile14x32.self).kc == P.blocking(Tile6x16.self).kc)
+        let wide = test.run(.portable(threads: 2, kernel: .tile14x32))
+        let narrow = test.run(.portable(threads: 2, kernel: .tile6x16))
+        let differing = zip(wide, narrow).filter { $0.bitPattern != $1.bitPattern }.count
+        #expect(differing == 0, "\(differing) of \(wide.count) numbers differ between the 14 × 32 and 6 × 16 tiles")
+        test.expectClose(wide, test.run(.reference), "14 × 32 vs reference")
+    }
+
     /// More threads than this machine may have: C is cut into 3, 4 or 7 rectangles.
     @Test(arguments: [3, 4, 7])
     func portableOnMoreThreads(threads: Int) {
@@ -244,15 +263,17 @@ struct GEMMEdgeCaseTests {
         }
     }
 
-    /// The cache blocks follow the caches: the B sliver fits two thirds of L1d, the A block 3/8
-    /// of L2, the B panel half of L3, for either tile; unknown caches give small, safe blocks.
+    /// The cache blocks follow the caches: KC = 256 wherever L1d holds the B sliver, the A block
+    /// 3/8 of L2, the B panel half of L3, for either tile; unknown caches give small, safe blocks.
     @Test func blockingFollowsTheCaches() {
         typealias Blocking = PortableGEMM.Blocking
-        // A 48 KiB L1d, 1 MiB L2 AVX-512 core (Zen 4): 256 · 32 floats = 32 KiB of B in L1,
-        // 24 slivers of 14 rows (336) · 256 · 16 floats = 384 KiB of A in L2.
+        // A 48 KiB L1d, 1 MiB L2 AVX-512 core (Intel Ice Lake server): 256 · 32 floats = 32 KiB
+        // of B in L1, 24 slivers of 14 rows (336) · 256 · 16 floats = 384 KiB of A in L2.
         #expect(Blocking(Tile14x32.self, l1: 48 << 10, l2: 1 << 20, l3: 4 << 20) == Blocking(kc: 256, mc: 336, nc: 2048))
-        // A 32 KiB L1d, 512 KiB L2 AVX2 core (Zen 3): 256 · 16 floats = 16 KiB of B (341 would
-        // fit; KC is a power of two), 24 slivers of 6 rows · 256 · 8 floats = 192 KiB of A.
+        // A 32 KiB L1d, 1 MiB L2 AVX-512 core (AMD Zen 4): the sliver fills L1d; the same blocks.
+        #expect(Blocking(Tile14x32.self, l1: 32 << 10, l2: 1 << 20, l3: 16 << 20) == Blocking(kc: 256, mc: 336, nc: 4096))
+        // A 32 KiB L1d, 512 KiB L2 AVX2 core (Zen 3): 256 · 16 floats = 16 KiB of B (KC is at
+        // most 256), 24 slivers of 6 rows · 256 · 8 floats = 192 KiB of A.
         #expect(Blocking(Tile6x16.self, l1: 32 << 10, l2: 512 << 10, l3: 16 << 20) == Blocking(kc: 256, mc: 144, nc: 4096))
         // Skylake: 32 KiB L1d, 256 KiB L2, 1.375 MiB of L3 per core.
         #expect(Blocking(Tile6x16.self, l1: 32 << 10, l2: 256 << 10, l3: 1408 << 10) == Blocking(kc: 256, mc: 72, nc: 704))
@@ -261,7 +282,9 @@ struct GEMMEdgeCaseTests {
         // Tiny or absurd caches still give usable blocks: at least one sliver, at least 64 steps.
         let tiny = Blocking(Tile14x32.self, l1: 1024, l2: 1024, l3: 1024)
         #expect(tiny.kc == 64 && tiny.mc == 14 && tiny.nc == 128)
-        #expect(Blocking(Tile6x16.self, l1: 1 << 30, l2: 1 << 30, l3: 1 << 40).kc == 1024)
+        #expect(Blocking(Tile6x16.self, l1: 1 << 30, l2: 1 << 30, l3: 1 << 40).kc == 256)
+        // A 16 KiB L1d cannot hold 256 steps of the 14 × 32 tile's sliver: 128.
+        #expect(Blocking(Tile14x32.self, l1: 16 << 10, l2: 1 << 20, l3: 16 << 20).kc == 128)
     }
 
     /// The threads' rectangles cover C exactly once, in whole tiles, for any thread count.
