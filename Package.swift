@@ -29,9 +29,11 @@ let package = Package(
     ],
     targets: [
         // MARK: - Plumbing
-        .target(name: "_Support", swiftSettings: kernelFlags),
+        .target(name: "_Support", dependencies: ["CVectorMath"], swiftSettings: kernelFlags),
         // Cache prefetch hints (`__builtin_prefetch`), which Swift cannot spell, for TensorCore's kernels.
         .target(name: "CPrefetch"),
+        // A vector square root, which Swift's SIMD types compile lane by lane (`_Support`'s `squareRoot16`).
+        .target(name: "CVectorMath"),
         .systemLibrary(
             name: "CPNG", pkgConfig: "libpng16",
             providers: [.apt(["libpng-dev"]), .brew(["libpng"])]),

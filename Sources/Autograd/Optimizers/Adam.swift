@@ -63,7 +63,7 @@ public class Adam: Optimizer {
                             let mHat = mi / correction1, vHat = vi / correction2
                             storeSIMD16(mi, m.baseAddress! + i, lanes: lanes)
                             storeSIMD16(vi, v.baseAddress! + i, lanes: lanes)
-                            storeSIMD16(wi - lr * (mHat / (vHat.squareRoot() + eps) + decay * wi), w + i, lanes: lanes)
+                            storeSIMD16(wi - lr * (mHat / (squareRoot16(vHat) + eps) + decay * wi), w + i, lanes: lanes)
                             i += 16
                         }
                     }
