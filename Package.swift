@@ -67,7 +67,7 @@ let package = Package(
             name: "bench",
             dependencies: ["TensorCore", "Autograd", "_Support", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             path: "Benchmarks",
-            exclude: ["README.md", "pytorch_attention.py", "pytorch_embed.py"],
+            exclude: ["README.md", "pytorch_attention.py", "pytorch_embed.py", "flash_vs_pytorch.sh"],
             swiftSettings: kernelFlags),
         .executableTarget(
             name: "positional-encoding-example",

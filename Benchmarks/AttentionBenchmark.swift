@@ -82,6 +82,8 @@ struct AttentionBenchmark: ParsableCommand {
         let best = yardstick.map(\.1).max()!
         var fields = yardstick.map { "sgemm_\($0.0.rawValue)_gflops=\(fixed($0.1, decimals: 1))" }
         for row in rows {
+            fields.append("flash_fwd_ms_\(row.n)=\(fixed(row.flashForward.median * 1e3, decimals: 2))")
+            fields.append("flash_bwd_ms_\(row.n)=\(fixed(row.flashBackward.median * 1e3, decimals: 2))")
             fields.append("flash_fwd_gflops_\(row.n)=\(fixed(row.flashForwardGFLOPS, decimals: 1))")
             fields.append("fwd_speedup_\(row.n)=\(fixed(row.standardForward.median / row.flashForward.median, decimals: 2))")
             fields.append("flash_bwd_over_fwd_\(row.n)=\(fixed(row.flashBackward.median / row.flashForward.median, decimals: 2))")
