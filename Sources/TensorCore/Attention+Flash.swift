@@ -191,10 +191,9 @@ func flashForwardBlock(_ inputs: FlashForwardInputs, pair: Int, queryBlock: Int)
 
     // Load the Q block as transposed 32-query panels, scaled; O = 0, m = −∞, l = 0.
     let qBlock = inputs.q + (pair * n + q0) * d
-    qT.update(repeating: 0, count: br * dp)
-    for r in 0..<rows {
-        let panel = qT + (r / 32) * dp * 32, lane = r % 32
-        for c in 0..<d { panel[c * 32 + lane] = qBlock[r * d + c] * inputs.scale }
+    for panel in 0..<panels {
+        PackedHeads.transposeStrip(qBlock + panel * 32 * d, rows: min(32, rows - panel * 32), d: d, dp: dp, width: 32,
+                                   into: qT + panel * dp * 32, scale: inputs.scale)
     }
     oT.update(repeating: 0, count: br * dp)
     rowMax.update(repeating: -.infinity, count: br)
@@ -226,11 +225,16 @@ func flashForwardBlock(_ inputs: FlashForwardInputs, pair: Int, queryBlock: Int)
     // O = Oᵀᵀ / l,  L = m + log l   (a row with nothing visible: O = 0, L = −∞)
     let oBlock = inputs.o + (pair * n + q0) * d, lBlock = inputs.lse + pair * n + q0
     for r in 0..<rows {
-        let panel = oT + (r / 32) * dp * 32, lane = r % 32
         let l = rowSum[r]
-        let inverse: Float = l > 0 ? 1 / l : 0
-        for c in 0..<d { oBlock[r * d + c] = panel[c * 32 + lane] * inverse }
         lBlock[r] = l > 0 ? rowMax[r] + Foundation.log(l) : -.infinity
+    }
+    for panel in 0..<panels {
+        let first = panel * 32
+        PackedHeads.untransposeStrip(oT + panel * dp * 32, rows: min(32, rows - first), d: d, width: 32,
+                                     into: oBlock + first * d, targetStride: d) { r in
+            let l = rowSum[first + r]
+            return l > 0 ? 1 / l : 0
+        }
     }
     bytes += MemoryLayout<Float>.stride * rows * (d + 1)        // store O_blk and L_blk
     return bytes

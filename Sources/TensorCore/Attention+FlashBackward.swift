@@ -306,12 +306,12 @@ func flashBackwardKeyBlock(
 
     // dK = scale · dKᵀᵀ, dV = dVᵀᵀ for the block's keys.
     let dKBlock = targets.dK + (pair * m + k0) * d, dVBlock = targets.dV + (pair * m + k0) * d
-    for j in 0..<keys {
-        let panel = j / 32, lane = j % 32
-        for c in 0..<d {
-            dKBlock[j * d + c] = targets.scale * dKT[panel * dp * 32 + c * 32 + lane]
-            dVBlock[j * d + c] = dVT[panel * dp * 32 + c * 32 + lane]
-        }
+    for panel in 0..<keyPanels {
+        let first = panel * 32, count = min(32, keys - first)
+        PackedHeads.untransposeStrip(dKT + panel * dp * 32, rows: count, d: d, width: 32, into: dKBlock + first * d,
+                                     targetStride: d) { _ in targets.scale }
+        PackedHeads.untransposeStrip(dVT + panel * dp * 32, rows: count, d: d, width: 32, into: dVBlock + first * d,
+                                     targetStride: d) { _ in 1 }
     }
     bytes += MemoryLayout<Float>.stride * 2 * keys * d              // store dK_blk, dV_blk
     return bytes
