@@ -100,9 +100,9 @@ func flashBlocks(queries: Int, keys: Int) -> FlashBlockSizes {
 ///     Q_h, K_h, V_h = the h-th D-wide slices of the three thirds of qkv
 ///     y[b, n, h·D ..< (h+1)·D] = softmax(Q_h K_hᵀ · scale + mask) V_h
 ///
-/// Backward: ∂L/∂y is split into heads, the kernel's backward gives dQ, dK, dV, and they are
-/// packed back into one [B, N, 3d] gradient, so the packed projection's `linear` needs one GEMM
-/// per gradient instead of three.
+/// Backward: one [B, N, 3d] gradient (dQ, dK, dV side by side), so the packed projection's
+/// `linear` needs one GEMM per gradient instead of three. The flash kernel reads and writes the
+/// heads in place (`attentionFlashPacked`); the standard one works on copies of them.
 ///
 /// - Parameters:
 ///   - qkv: [B, N, 3d], the concatenation of Q, K and V along the last axis.
@@ -116,18 +116,19 @@ func packedSelfAttention(
         throw TensorError.shapeMismatch("packed self-attention needs [B, N, 3·H·D] with H = \(heads), got \(qkv.shape)")
     }
     let (b, n, d) = (qkv.shape[0], qkv.shape[1], qkv.shape[2] / 3)
-    let heads = HeadLayout(batch: b, positions: n, heads: heads, headDim: d / heads, rowWidth: 3 * d)
-    let q = heads.gather(qkv.value, offset: 0), k = heads.gather(qkv.value, offset: d), v = heads.gather(qkv.value, offset: 2 * d)
-    let merged = HeadLayout(batch: b, positions: n, heads: heads.heads, headDim: heads.headDim, rowWidth: d)
-    func packGradients(_ grads: AttentionGradients) {
-        qkv.accumulate(Kernels.makeOverwriting(qkv.shape) { dqkv, _ in   // the three scatters cover every column
-            heads.scatter(grads.dQ, into: dqkv, offset: 0)
-            heads.scatter(grads.dK, into: dqkv, offset: d)
-            heads.scatter(grads.dV, into: dqkv, offset: 2 * d)
-        })
-    }
     switch kernel {
     case .standard:
+        let heads = HeadLayout(batch: b, positions: n, heads: heads, headDim: d / heads, rowWidth: 3 * d)
+        let q = heads.gather(qkv.value, offset: 0), k = heads.gather(qkv.value, offset: d)
+        let v = heads.gather(qkv.value, offset: 2 * d)
+        let merged = HeadLayout(batch: b, positions: n, heads: heads.heads, headDim: heads.headDim, rowWidth: d)
+        func packGradients(_ grads: AttentionGradients) {
+            qkv.accumulate(Kernels.makeOverwriting(qkv.shape) { dqkv, _ in   // the three scatters cover every column
+                heads.scatter(grads.dQ, into: dqkv, offset: 0)
+                heads.scatter(grads.dK, into: dqkv, offset: d)
+                heads.scatter(grads.dV, into: dqkv, offset: 2 * d)
+            })
+        }
         let forward = try Profiler.measure(.attention) {
             try attentionStandard(q: q, k: k, v: v, mask: mask, scale: scale)
         }
@@ -139,14 +140,16 @@ func packedSelfAttention(
         }
         return (y, forward.probabilities)
     case .flash:
+        // The flash kernels read the heads in place and write O with the heads merged: no copies.
         let blocks = flashBlocks(queries: n, keys: n)
         let forward = try Profiler.measure(.attention) {
-            try attentionFlash(q: q, k: k, v: v, mask: mask, scale: scale, blocks: blocks)
+            try attentionFlashPacked(qkv: qkv.value, heads: heads, mask: mask, scale: scale, blocks: blocks)
         }
-        let y = Variable.result(merged.merge(forward.output), parents: [qkv]) { g in
-            packGradients(Profiler.measure(.attention) {
-                try! attentionFlashBackward(q: q, k: k, v: v, output: forward.output, logsumexp: forward.logsumexp,
-                                            dOutput: merged.gather(g, offset: 0), mask: mask, scale: scale, blocks: blocks)
+        let y = Variable.result(forward.output, parents: [qkv]) { g in
+            qkv.accumulate(Profiler.measure(.attention) {
+                try! attentionFlashPackedBackward(qkv: qkv.value, heads: heads, output: forward.output,
+                                                  logsumexp: forward.logsumexp, dOutput: g, mask: mask, scale: scale,
+                                                  blocks: blocks).dQKV
             })
         }
         return (y, nil)

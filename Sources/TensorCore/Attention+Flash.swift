@@ -82,52 +82,60 @@ public func attentionFlash(
     let shape = try AttentionShape(q: q, k: k, v: v, mask: mask)
     try blocks.validate()
     let (n, m, d) = (shape.queries, shape.keys, shape.headDim)
-    let scale = scale ?? attentionDefaultScale(headDim: d)
-    let plan = FlashPlan(shape: shape, blocks: blocks)
     var output = Tensor.zeros([shape.batch, shape.heads, n, d])
     var logsumexp = Tensor(repeating: -.infinity, shape: [shape.batch, shape.heads, n])
     if shape.pairs == 0 || n == 0 {
         return FlashAttentionResult(output: output, logsumexp: logsumexp, stats: AttentionStats())
     }
+    let heads = shape.heads
+    let stats = output.withUnsafeMutableBufferPointer { o in
+        logsumexp.withUnsafeMutableBufferPointer { lse in
+            flashForward(shape, q: HeadRows(contiguous: q.storage.pointer, heads: heads, rows: n, d: d),
+                         k: HeadRows(contiguous: k.storage.pointer, heads: heads, rows: m, d: d),
+                         v: HeadRows(contiguous: v.storage.pointer, heads: heads, rows: m, d: d),
+                         o: HeadRows(contiguous: o.baseAddress!, heads: heads, rows: n, d: d), lse: lse.baseAddress!,
+                         mask: mask, scale: scale ?? attentionDefaultScale(headDim: d), blocks: blocks)
+        }
+    }
+    return FlashAttentionResult(output: output, logsumexp: logsumexp, stats: stats)
+}
+
+/// The flash forward on operands wherever they are (`HeadRows`): writes every row of O and L
+/// ([pairs, N], contiguous) and returns the stats. The shape has at least one pair and one query.
+func flashForward(
+    _ shape: AttentionShape, q: HeadRows, k: HeadRows, v: HeadRows, o: HeadRows, lse: UnsafeMutablePointer<Float>,
+    mask: AttentionMask, scale: Float, blocks: FlashBlockSizes
+) -> AttentionStats {
+    let (m, d) = (shape.keys, shape.headDim)
+    let plan = FlashPlan(shape: shape, blocks: blocks)
 
     // K as X operand strips [Mp/8][dp][8], zero-padded. V is read as X operand rows [M][dp]:
-    // straight from the tensor when d is already a multiple of 16, else from a padded copy.
+    // in place when d is already a multiple of 16, else from a padded copy.
     let (mp, dp) = (plan.paddedKeys, plan.paddedDim)
     let kStrips = allocateFloats(shape.pairs * mp * dp)
     let vCopy: UnsafeMutablePointer<Float>? = d == dp ? nil : allocateFloats(shape.pairs * mp * dp)
     defer { kStrips.deallocate(); vCopy?.deallocate() }
-    k.withUnsafeBufferPointer { k in
-        PackedHeads.transposedStrips(k.baseAddress!, pairs: shape.pairs, rows: m, d: d, paddedRows: mp,
-                                     dp: dp, width: 8, into: kStrips)
-    }
+    PackedHeads.transposedStrips(k, pairs: shape.pairs, rows: m, d: d, paddedRows: mp, dp: dp, width: 8, into: kStrips)
     if let vCopy {
-        v.withUnsafeBufferPointer { v in
-            PackedHeads.rows(v.baseAddress!, pairs: shape.pairs, rows: m, d: d, paddedRows: mp, dp: dp, into: vCopy)
-        }
+        PackedHeads.rows(v, pairs: shape.pairs, rows: m, d: d, paddedRows: mp, dp: dp, into: vCopy)
     }
-    let vRows = vCopy.map { UnsafePointer($0) } ?? UnsafePointer(v.storage.pointer)
-    let vPairStride = vCopy == nil ? m * d : mp * dp
+    let vRows = vCopy.map { HeadRows(contiguous: $0, heads: shape.heads, rows: mp, d: dp) } ?? v
 
     let items = shape.pairs * plan.queryBlocks
     var traffic = [Int](repeating: 0, count: items)
-    q.withUnsafeBufferPointer { q in output.withUnsafeMutableBufferPointer { o in
-    logsumexp.withUnsafeMutableBufferPointer { lse in traffic.withUnsafeMutableBufferPointer { traffic in
-        let inputs = FlashForwardInputs(
-            q: q.baseAddress!, kStrips: kStrips, vRows: vRows, vPairStride: vPairStride,
-            o: o.baseAddress!, lse: lse.baseAddress!,
-            scale: scale, mask: mask, plan: plan)
+    traffic.withUnsafeMutableBufferPointer { traffic in
+        let inputs = FlashForwardInputs(q: q, kStrips: kStrips, vRows: vRows, o: o, lse: lse, scale: scale, mask: mask,
+                                        plan: plan)
         Parallel.forEach(chunks: items) { item in
             // Causal: the last query blocks have the most key blocks; start them first.
             let block = mask.causal ? plan.queryBlocks - 1 - item % plan.queryBlocks : item % plan.queryBlocks
             traffic[item] = flashForwardBlock(inputs, pair: item / plan.queryBlocks, queryBlock: block)
         }
-    } } } }
-
-    let stats = AttentionStats(
+    }
+    return AttentionStats(
         extraBytes: MemoryLayout<Float>.stride * ((vCopy == nil ? 1 : 2) * shape.pairs * mp * dp
                                                   + min(items, Parallel.threadCount) * plan.scratchFloats),
         dramBytes: traffic.reduce(0, +))
-    return FlashAttentionResult(output: output, logsumexp: logsumexp, stats: stats)
 }
 
 // MARK: - The plan
@@ -168,8 +176,8 @@ struct FlashPlan {
 
 /// The pointers one forward work item reads and writes.
 struct FlashForwardInputs: @unchecked Sendable {
-    let q: UnsafePointer<Float>, kStrips: UnsafePointer<Float>, vRows: UnsafePointer<Float>, vPairStride: Int
-    let o: UnsafeMutablePointer<Float>, lse: UnsafeMutablePointer<Float>
+    let q: HeadRows, kStrips: UnsafePointer<Float>, vRows: HeadRows
+    let o: HeadRows, lse: UnsafeMutablePointer<Float>
     let scale: Float, mask: AttentionMask, plan: FlashPlan
 }
 
@@ -190,10 +198,10 @@ func flashForwardBlock(_ inputs: FlashForwardInputs, pair: Int, queryBlock: Int)
     let rowMax = sT + bc * 32, rowSum = rowMax + br   // [Br]   m and l
 
     // Load the Q block as transposed 32-query panels, scaled; O = 0, m = −∞, l = 0.
-    let qBlock = inputs.q + (pair * n + q0) * d
+    let qStride = inputs.q.rowStride, qBlock = inputs.q.pair(pair) + q0 * qStride
     for panel in 0..<panels {
-        PackedHeads.transposeStrip(qBlock + panel * 32 * d, rows: min(32, rows - panel * 32), d: d, dp: dp, width: 32,
-                                   into: qT + panel * dp * 32, scale: inputs.scale)
+        PackedHeads.transposeStrip(qBlock + panel * 32 * qStride, rowStride: qStride, rows: min(32, rows - panel * 32),
+                                   d: d, dp: dp, width: 32, into: qT + panel * dp * 32, scale: inputs.scale)
     }
     oT.update(repeating: 0, count: br * dp)
     rowMax.update(repeating: -.infinity, count: br)
@@ -201,7 +209,8 @@ func flashForwardBlock(_ inputs: FlashForwardInputs, pair: Int, queryBlock: Int)
     var bytes = MemoryLayout<Float>.stride * rows * d
 
     let visible = plan.visibleKeys(batch: b, queries: q0..<(q0 + rows), mask: inputs.mask)
-    let kPair = inputs.kStrips + pair * plan.paddedKeys * dp, vPair = inputs.vRows + pair * inputs.vPairStride
+    let kPair = inputs.kStrips + pair * plan.paddedKeys * dp
+    let vPair = inputs.vRows.pair(pair), vStride = inputs.vRows.rowStride
     for k0 in stride(from: 0, to: visible, by: bc) {
         let keys = min(bc, visible - k0)
         bytes += MemoryLayout<Float>.stride * 2 * keys * d          // load K_blk, V_blk
@@ -216,14 +225,14 @@ func flashForwardBlock(_ inputs: FlashForwardInputs, pair: Int, queryBlock: Int)
             let alpha = onlineSoftmax(sT, keys: keys, max: rowMax + panel * 32, sum: rowSum + panel * 32)
             // Oᵀ = Oᵀ ∘ α + V_blkᵀ Pᵀ   [dp, 32]
             for c0 in stride(from: 0, to: dp, by: 8) {
-                tileProduct8x32(k: keys, x: vPair + k0 * dp + c0, xStep: dp, y: sT, ldy: 32,
+                tileProduct8x32(k: keys, x: vPair + k0 * vStride + c0, xStep: vStride, y: sT, ldy: 32,
                                 c: oT + panel * dp * 32 + c0 * 32, ldc: 32, .rescale(alpha.0, alpha.1))
             }
         }
     }
 
     // O = Oᵀᵀ / l,  L = m + log l   (a row with nothing visible: O = 0, L = −∞)
-    let oBlock = inputs.o + (pair * n + q0) * d, lBlock = inputs.lse + pair * n + q0
+    let oStride = inputs.o.rowStride, oBlock = inputs.o.pair(pair) + q0 * oStride, lBlock = inputs.lse + pair * n + q0
     for r in 0..<rows {
         let l = rowSum[r]
         lBlock[r] = l > 0 ? rowMax[r] + Foundation.log(l) : -.infinity
@@ -231,7 +240,7 @@ func flashForwardBlock(_ inputs: FlashForwardInputs, pair: Int, queryBlock: Int)
     for panel in 0..<panels {
         let first = panel * 32
         PackedHeads.untransposeStrip(oT + panel * dp * 32, rows: min(32, rows - first), d: d, width: 32,
-                                     into: oBlock + first * d, targetStride: d) { r in
+                                     into: oBlock + first * oStride, targetStride: oStride) { r in
             let l = rowSum[first + r]
             return l > 0 ? 1 / l : 0
         }

@@ -42,25 +42,48 @@ public func attentionFlashBackward(
     try shape.checkSameShape(dOutput, as: q.shape, name: "dO")
     try shape.checkSameShape(logsumexp, as: [shape.batch, shape.heads, shape.queries], name: "L")
     let (n, m, d) = (shape.queries, shape.keys, shape.headDim)
-    let scale = scale ?? attentionDefaultScale(headDim: d)
-    let plan = FlashPlan(shape: shape, blocks: blocks)
     var dQ = Tensor.zeros(q.shape), dK = Tensor.zeros(k.shape), dV = Tensor.zeros(v.shape)
     if shape.pairs == 0 || n == 0 || m == 0 {
         return AttentionGradients(dQ: dQ, dK: dK, dV: dV, stats: AttentionStats())
     }
+    let heads = shape.heads
+    func rows(_ pointer: UnsafeMutablePointer<Float>, _ count: Int) -> HeadRows {
+        HeadRows(contiguous: pointer, heads: heads, rows: count, d: d)
+    }
+    let stats = dQ.withUnsafeMutableBufferPointer { dQ in dK.withUnsafeMutableBufferPointer { dK in
+        dV.withUnsafeMutableBufferPointer { dV in
+            flashBackward(shape, q: rows(q.storage.pointer, n), k: rows(k.storage.pointer, m), v: rows(v.storage.pointer, m),
+                          o: rows(output.storage.pointer, n), dO: rows(dOutput.storage.pointer, n),
+                          lse: logsumexp.storage.pointer, dQ: rows(dQ.baseAddress!, n), dK: rows(dK.baseAddress!, m),
+                          dV: rows(dV.baseAddress!, m), mask: mask, scale: scale ?? attentionDefaultScale(headDim: d),
+                          blocks: blocks)
+        }
+    } }
+    return AttentionGradients(dQ: dQ, dK: dK, dV: dV, stats: stats)
+}
+
+/// The flash backward on operands wherever they are (`HeadRows`): writes every row of dQ, dK
+/// and dV (zeros for keys past a key length) and returns the stats. L is [pairs, N], contiguous.
+/// The shape has at least one pair, one query and one key.
+func flashBackward(
+    _ shape: AttentionShape, q: HeadRows, k: HeadRows, v: HeadRows, o: HeadRows, dO: HeadRows,
+    lse: UnsafeMutablePointer<Float>, dQ: HeadRows, dK: HeadRows, dV: HeadRows,
+    mask: AttentionMask, scale: Float, blocks: FlashBlockSizes
+) -> AttentionStats {
+    let (n, d) = (shape.queries, shape.headDim)
+    let plan = FlashPlan(shape: shape, blocks: blocks)
 
     // Work: key blocks of each pair, split into `groups` interleaved sets when there are fewer
     // pairs than threads; every (pair, group) accumulates into its own copy of dQ.
     let groups = min(plan.keyBlocks, max(1, (Parallel.threadCount + shape.pairs - 1) / shape.pairs))
-    let packed = FlashBackwardOperands(plan: plan, groups: groups, q: q, k: k, dOutput: dOutput)
+    let packed = FlashBackwardOperands(plan: plan, groups: groups, q: q, k: k, dO: dO)
     defer { packed.deallocate() }
-    packed.pack(q: q, k: k, v: v, output: output, logsumexp: logsumexp, dOutput: dOutput, scale: scale)
+    packed.pack(q: q, k: k, v: v, output: o, logsumexp: lse, dOutput: dO, scale: scale)
 
     let items = shape.pairs * groups
     var traffic = [Int](repeating: 0, count: items)
-    dK.withUnsafeMutableBufferPointer { dK in dV.withUnsafeMutableBufferPointer { dV in
     traffic.withUnsafeMutableBufferPointer { traffic in
-        let targets = FlashBackwardTargets(dK: dK.baseAddress!, dV: dV.baseAddress!, scale: scale, mask: mask)
+        let targets = FlashBackwardTargets(dK: dK, dV: dV, scale: scale, mask: mask)
         Parallel.forEach(chunks: items) { item in
             let pair = item / groups, group = item % groups
             var bytes = 0
@@ -69,20 +92,17 @@ public func attentionFlashBackward(
             }
             traffic[item] = bytes
         }
-    } } }
-    // dQ = scale · Σ over groups of the partial dQs, cropped to [N, d].
-    dQ.withUnsafeMutableBufferPointer { dQ in
-        packed.sumPartialQueryGradients(into: dQ.baseAddress!, scale: scale)
     }
+    // dQ = scale · Σ over groups of the partial dQs, cropped to [N, d].
+    packed.sumPartialQueryGradients(into: dQ, scale: scale)
 
     let (np, dp) = (plan.paddedQueries, plan.paddedDim)
-    let stats = AttentionStats(
+    return AttentionStats(
         extraBytes: MemoryLayout<Float>.stride * (packed.floatCount
                                                   + min(items, Parallel.threadCount) * packed.scratchFloats),
         dramBytes: traffic.reduce(0, +) + MemoryLayout<Float>.stride * shape.pairs * (
             2 * n * d + n                      // D = rowsum(dO ∘ O): read O, dO; write D
             + groups * np * dp + n * d))       // add up the partial dQs; write dQ
-    return AttentionGradients(dQ: dQ, dK: dK, dV: dV, stats: stats)
 }
 
 // MARK: - Operands
@@ -93,10 +113,9 @@ struct FlashBackwardOperands: @unchecked Sendable {
     let plan: FlashPlan, groups: Int
     let qStrips, dOStrips: UnsafeMutablePointer<Float>                  // [pairs, Np, dp] each
     let kPanels, vPanels: UnsafeMutablePointer<Float>                   // [pairs, Mp, dp] each
-    /// Q, dO and K as row operands: the tensors themselves when d is a multiple of 16 (and, for
+    /// Q, dO and K as row operands: the operands in place when d is a multiple of 16 (and, for
     /// Q and dO, N a multiple of 8, as tiles read whole 8-row strips), else padded copies.
-    var qRows, dORows, kRows: UnsafePointer<Float>
-    var queryRowStride = 0, keyRowStride = 0                           // floats from one pair to the next
+    var qRows, dORows, kRows: HeadRows
     private let copies: UnsafeMutablePointer<Float>?                    // the padded copies, if any
     let lse, delta: UnsafeMutablePointer<Float>                         // [pairs, Np]
     let dQPartial: UnsafeMutablePointer<Float>                          // [pairs, groups, Np, dp]
@@ -112,20 +131,19 @@ struct FlashBackwardOperands: @unchecked Sendable {
     /// Floats of one worker's tiles: S/P and dP/dS [Br, Bc] each; dKᵀ and dVᵀ [dp, Bc].
     var scratchFloats: Int { 2 * plan.br * plan.bc + 2 * plan.paddedDim * plan.bc }
 
-    init(plan: FlashPlan, groups: Int, q: Tensor, k: Tensor, dOutput: Tensor) {
+    init(plan: FlashPlan, groups: Int, q: HeadRows, k: HeadRows, dO: HeadRows) {
         self.plan = plan
         self.groups = groups
         let pairs = plan.shape.pairs, np = plan.paddedQueries, mp = plan.paddedKeys, dp = plan.paddedDim
         (qStrips, dOStrips) = (allocateFloats(pairs * np * dp), allocateFloats(pairs * np * dp))
         (kPanels, vPanels) = (allocateFloats(pairs * mp * dp), allocateFloats(pairs * mp * dp))
-        (qRows, dORows, kRows) = (UnsafePointer(q.storage.pointer), UnsafePointer(dOutput.storage.pointer),
-                                  UnsafePointer(k.storage.pointer))
-        (queryRowStride, keyRowStride) = (plan.shape.queries * plan.shape.headDim, plan.shape.keys * plan.shape.headDim)
+        (qRows, dORows, kRows) = (q, dO, k)
         copies = Self.needsCopies(plan) ? allocateFloats(pairs * (2 * np + mp) * dp) : nil
         if let buffer = copies {
-            (qRows, dORows, kRows) = (UnsafePointer(buffer), UnsafePointer(buffer + pairs * np * dp),
-                                      UnsafePointer(buffer + 2 * pairs * np * dp))
-            (queryRowStride, keyRowStride) = (np * dp, mp * dp)
+            let heads = plan.shape.heads
+            (qRows, dORows, kRows) = (HeadRows(contiguous: buffer, heads: heads, rows: np, d: dp),
+                                      HeadRows(contiguous: buffer + pairs * np * dp, heads: heads, rows: np, d: dp),
+                                      HeadRows(contiguous: buffer + 2 * pairs * np * dp, heads: heads, rows: mp, d: dp))
         }
         (lse, delta) = (allocateFloats(pairs * np), allocateFloats(pairs * np))
         dQPartial = allocateFloats(pairs * groups * np * dp)
@@ -137,12 +155,11 @@ struct FlashBackwardOperands: @unchecked Sendable {
         copies?.deallocate()
     }
 
-    func pack(q: Tensor, k: Tensor, v: Tensor, output: Tensor, logsumexp: Tensor, dOutput: Tensor, scale: Float) {
+    func pack(q: HeadRows, k: HeadRows, v: HeadRows, output o: HeadRows, logsumexp l: UnsafePointer<Float>,
+              dOutput dO: HeadRows, scale: Float) {
         let s = plan.shape
         let (pairs, n, m, d, np, mp, dp) = (s.pairs, s.queries, s.keys, s.headDim, plan.paddedQueries,
                                             plan.paddedKeys, plan.paddedDim)
-        let q = q.storage.pointer, k = k.storage.pointer, v = v.storage.pointer
-        let o = output.storage.pointer, dO = dOutput.storage.pointer, l = logsumexp.storage.pointer
         PackedHeads.transposedStrips(q, pairs: pairs, rows: n, d: d, paddedRows: np, dp: dp, width: 8,
                                      into: qStrips, scale: scale)
         PackedHeads.transposedStrips(dO, pairs: pairs, rows: n, d: d, paddedRows: np, dp: dp, width: 8, into: dOStrips)
@@ -162,19 +179,20 @@ struct FlashBackwardOperands: @unchecked Sendable {
                     let row = pair * n + r
                     let value = r < n ? l[row] : .infinity
                     lse[pair * np + r] = value == -.infinity ? .infinity : value
-                    delta[pair * np + r] = r < n ? VectorMath.dot(dO + row * d, o + row * d, count: d) : 0
+                    delta[pair * np + r] = r < n ? VectorMath.dot(dO.pair(pair) + r * dO.rowStride,
+                                                                  o.pair(pair) + r * o.rowStride, count: d) : 0
                 }
             }
         }
     }
 
     /// dQ[pair, i, c] = scale · Σ_groups dQPartial[pair, group, i, c] for i < N, c < d.
-    func sumPartialQueryGradients(into dQ: UnsafeMutablePointer<Float>, scale: Float) {
+    func sumPartialQueryGradients(into dQ: HeadRows, scale: Float) {
         let s = plan.shape, np = plan.paddedQueries, dp = plan.paddedDim
         Parallel.forEachRange(s.pairs, minimum: 1) { pairs in
             for pair in pairs {
                 for i in 0..<s.queries {
-                    let target = dQ + (pair * s.queries + i) * s.headDim
+                    let target = dQ.pair(pair) + i * dQ.rowStride
                     // Group by group, so that each pass is a plain vectorisable loop over the row.
                     for group in 0..<groups {
                         let source = dQPartial + ((pair * groups + group) * np + i) * dp
@@ -193,7 +211,7 @@ struct FlashBackwardOperands: @unchecked Sendable {
 
 /// Where the backward writes dK and dV, and the forward's settings.
 struct FlashBackwardTargets: @unchecked Sendable {
-    let dK: UnsafeMutablePointer<Float>, dV: UnsafeMutablePointer<Float>
+    let dK: HeadRows, dV: HeadRows
     let scale: Float, mask: AttentionMask
 }
 
@@ -210,6 +228,13 @@ func flashBackwardKeyBlock(
     let b = pair / shape.heads, k0 = keyBlock * bc
     let keyLimit = min(m, targets.mask.keyLengths?[b] ?? m)
     let keys = min(bc, keyLimit - k0)
+    // Keys past the key length get no gradient: zeros (the targets may be uninitialised memory).
+    let dKBlock = targets.dK.pair(pair) + k0 * targets.dK.rowStride
+    let dVBlock = targets.dV.pair(pair) + k0 * targets.dV.rowStride
+    for j in max(0, keys)..<min(bc, m - k0) {
+        (dKBlock + j * targets.dK.rowStride).update(repeating: 0, count: d)
+        (dVBlock + j * targets.dV.rowStride).update(repeating: 0, count: d)
+    }
     guard keys > 0 else { return 0 }
     let keyPanels = (keys + 31) / 32, width = keyPanels * 32
 
@@ -222,9 +247,10 @@ func flashBackwardKeyBlock(
     dKT.update(repeating: 0, count: 2 * dp * bc)
 
     let qStrips = ops.qStrips + pair * np * dp, dOStrips = ops.dOStrips + pair * np * dp
-    let qRows = ops.qRows + pair * ops.queryRowStride, dORows = ops.dORows + pair * ops.queryRowStride
+    let qRows = ops.qRows.pair(pair), dORows = ops.dORows.pair(pair)
+    let qStride = ops.qRows.rowStride, dOStride = ops.dORows.rowStride, kStride = ops.kRows.rowStride
     let kPanels = ops.kPanels + pair * mp * dp, vPanels = ops.vPanels + pair * mp * dp
-    let kRows = ops.kRows + pair * ops.keyRowStride
+    let kRows = ops.kRows.pair(pair)
     let lse = ops.lse + pair * np, delta = ops.delta + pair * np
     let dQ = ops.dQPartial + (pair * ops.groups + group) * np * dp
     var bytes = MemoryLayout<Float>.stride * 2 * keys * d          // load K_blk, V_blk
@@ -262,7 +288,7 @@ func flashBackwardKeyBlock(
         // dVᵀ += dO_blkᵀ P   [dp, keys]
         for panel in 0..<keyPanels {
             for c0 in stride(from: 0, to: dp, by: 8) {
-                tileProduct8x32(k: rows8, x: dORows + q0 * dp + c0, xStep: dp, y: p + panel * 32, ldy: bc,
+                tileProduct8x32(k: rows8, x: dORows + q0 * dOStride + c0, xStep: dOStride, y: p + panel * 32, ldy: bc,
                                 c: dVT + panel * dp * 32 + c0 * 32, ldc: 32, .accumulate)
             }
         }
@@ -286,7 +312,7 @@ func flashBackwardKeyBlock(
         // dKᵀ += Q_blkᵀ dS   [dp, keys]
         for panel in 0..<keyPanels {
             for c0 in stride(from: 0, to: dp, by: 8) {
-                tileProduct8x32(k: rows8, x: qRows + q0 * dp + c0, xStep: dp, y: dS + panel * 32, ldy: bc,
+                tileProduct8x32(k: rows8, x: qRows + q0 * qStride + c0, xStep: qStride, y: dS + panel * 32, ldy: bc,
                                 c: dKT + panel * dp * 32 + c0 * 32, ldc: 32, .accumulate)
             }
         }
@@ -294,24 +320,24 @@ func flashBackwardKeyBlock(
         for qs in stride(from: 0, to: rows8, by: 8) {
             for c0 in stride(from: 0, to: dp, by: 32) {
                 if c0 + 32 <= dp {
-                    tileProduct8x32RowsAccumulating(k: keys, a: dS + qs * bc, lda: bc, y: kRows + k0 * dp + c0,
-                                                    ldy: dp, c: dQ + (q0 + qs) * dp + c0, ldc: dp)
+                    tileProduct8x32RowsAccumulating(k: keys, a: dS + qs * bc, lda: bc, y: kRows + k0 * kStride + c0,
+                                                    ldy: kStride, c: dQ + (q0 + qs) * dp + c0, ldc: dp)
                 } else {
-                    tileProduct8x16RowsAccumulating(k: keys, a: dS + qs * bc, lda: bc, y: kRows + k0 * dp + c0,
-                                                    ldy: dp, c: dQ + (q0 + qs) * dp + c0, ldc: dp)
+                    tileProduct8x16RowsAccumulating(k: keys, a: dS + qs * bc, lda: bc, y: kRows + k0 * kStride + c0,
+                                                    ldy: kStride, c: dQ + (q0 + qs) * dp + c0, ldc: dp)
                 }
             }
         }
     }
 
     // dK = scale · dKᵀᵀ, dV = dVᵀᵀ for the block's keys.
-    let dKBlock = targets.dK + (pair * m + k0) * d, dVBlock = targets.dV + (pair * m + k0) * d
+    let (dKStride, dVStride) = (targets.dK.rowStride, targets.dV.rowStride)
     for panel in 0..<keyPanels {
         let first = panel * 32, count = min(32, keys - first)
-        PackedHeads.untransposeStrip(dKT + panel * dp * 32, rows: count, d: d, width: 32, into: dKBlock + first * d,
-                                     targetStride: d) { _ in targets.scale }
-        PackedHeads.untransposeStrip(dVT + panel * dp * 32, rows: count, d: d, width: 32, into: dVBlock + first * d,
-                                     targetStride: d) { _ in 1 }
+        PackedHeads.untransposeStrip(dKT + panel * dp * 32, rows: count, d: d, width: 32,
+                                     into: dKBlock + first * dKStride, targetStride: dKStride) { _ in targets.scale }
+        PackedHeads.untransposeStrip(dVT + panel * dp * 32, rows: count, d: d, width: 32,
+                                     into: dVBlock + first * dVStride, targetStride: dVStride) { _ in 1 }
     }
     bytes += MemoryLayout<Float>.stride * 2 * keys * d              // store dK_blk, dV_blk
     return bytes

@@ -208,13 +208,36 @@ func narrowQuarter(
 
 // MARK: - Packed layouts
 
+/// Where the rows of every (batch, head) pair of an attention operand are: pair p = b·H + h starts
+/// at `pair(p)` and its rows are `rowStride` floats apart. Either a tensor [B, H, N, d] of its own,
+/// or the heads side by side in the rows of a wider tensor ([B, N, …] with head h at columns
+/// offset + h·d), which the flash kernels then read and write in place, with no copy per head.
+struct HeadRows: @unchecked Sendable {
+    let base: UnsafeMutablePointer<Float>
+    let heads: Int, rowStride: Int, headStride: Int, batchStride: Int
+
+    /// [B, H, rows, d], contiguous.
+    init(contiguous base: UnsafeMutablePointer<Float>, heads: Int, rows: Int, d: Int) {
+        (self.base, self.heads, rowStride, headStride, batchStride) = (base, heads, d, rows * d, heads * rows * d)
+    }
+
+    /// [B, rows, width] with head h of the operand at columns offset + h·d ..< offset + (h + 1)·d.
+    init(interleaved base: UnsafeMutablePointer<Float>, heads: Int, rows: Int, d: Int, width: Int, offset: Int) {
+        (self.base, self.heads, rowStride, headStride, batchStride) = (base + offset, heads, width, d, rows * width)
+    }
+
+    /// The first row of pair `p`.
+    @inline(__always)
+    func pair(_ p: Int) -> UnsafeMutablePointer<Float> { base + (p / heads) * batchStride + (p % heads) * headStride }
+}
+
 /// Copies of Q, K, V (or dO) for every (batch, head) pair in the layouts the tile product reads,
 /// zero-padded so every tile is whole: rows to a multiple of the block, d to a multiple of 16.
 @usableFromInline
 struct PackedHeads {
     /// [pairs, paddedRows, dp]: rows of the original, padded.
     static func rows(
-        _ t: UnsafePointer<Float>, pairs: Int, rows: Int, d: Int, paddedRows: Int, dp: Int,
+        _ t: HeadRows, pairs: Int, rows: Int, d: Int, paddedRows: Int, dp: Int,
         into out: UnsafeMutablePointer<Float>, scale: Float = 1
     ) {
         forEachStrip(pairs: pairs, paddedRows: paddedRows, width: 32) { pair, r0 in
@@ -222,7 +245,7 @@ struct PackedHeads {
                 let target = out + (pair * paddedRows + r) * dp
                 target.update(repeating: 0, count: dp)
                 if r < rows {
-                    let source = t + (pair * rows + r) * d
+                    let source = t.pair(pair) + r * t.rowStride
                     for c in 0..<d { target[c] = source[c] * scale }
                 }
             }
@@ -233,41 +256,42 @@ struct PackedHeads {
     /// (column c of the strip is `width` adjacent numbers) — the X layout (width 8) or the Y
     /// layout (width 32) of a transposed operand.
     static func transposedStrips(
-        _ t: UnsafePointer<Float>, pairs: Int, rows: Int, d: Int, paddedRows: Int, dp: Int, width: Int,
+        _ t: HeadRows, pairs: Int, rows: Int, d: Int, paddedRows: Int, dp: Int, width: Int,
         into out: UnsafeMutablePointer<Float>, scale: Float = 1
     ) {
         forEachStrip(pairs: pairs, paddedRows: paddedRows, width: width) { pair, r0 in
             // NOTE: strips past the end are all padding
-            transposeStrip(t + (pair * rows + r0) * d, rows: max(0, min(width, rows - r0)), d: d, dp: dp,
-                           width: width, into: out + (pair * paddedRows + r0) * dp, scale: scale)
+            transposeStrip(t.pair(pair) + r0 * t.rowStride, rowStride: t.rowStride, rows: max(0, min(width, rows - r0)),
+                           d: d, dp: dp, width: width, into: out + (pair * paddedRows + r0) * dp, scale: scale)
         }
     }
 
     /// One strip: strip[c][r] = source[r][c] · scale for r < rows (≤ width), c < d, and 0 in the
-    /// padding; source rows are d floats apart, the strip is [dp][width].
+    /// padding; source rows are `rowStride` floats apart, the strip is [dp][width].
     ///
     /// Whole 16-column groups with a positive scale go through vector transposes and then the
     /// scale: the same products, so the same bits. (One scalar store per number, as the fallback
     /// does, was 3% of a small model's training step.) A scale ≤ 0 would turn padding into −0.
     static func transposeStrip(
-        _ source: UnsafePointer<Float>, rows: Int, d: Int, dp: Int, width: Int,
+        _ source: UnsafePointer<Float>, rowStride: Int, rows: Int, d: Int, dp: Int, width: Int,
         into strip: UnsafeMutablePointer<Float>, scale: Float
     ) {
         let vectorised = d == dp && d % 16 == 0 && (width == 8 || width % 16 == 0) && scale > 0 && scale.isFinite
         guard vectorised, rows > 0 else {
             strip.update(repeating: 0, count: width * dp)
             for lane in 0..<rows {
-                for c in 0..<d { strip[c * width + lane] = source[lane * d + c] * scale }
+                for c in 0..<d { strip[c * width + lane] = source[lane * rowStride + c] * scale }
             }
             return
         }
         for c0 in stride(from: 0, to: d, by: 16) {
             if width == 8 {
-                PortableGEMM.transpose8(source + c0, stride: d, rows: rows, into: strip + c0 * 8, targetStride: 8)
-                PortableGEMM.transpose8(source + c0 + 8, stride: d, rows: rows, into: strip + (c0 + 8) * 8, targetStride: 8)
+                PortableGEMM.transpose8(source + c0, stride: rowStride, rows: rows, into: strip + c0 * 8, targetStride: 8)
+                PortableGEMM.transpose8(source + c0 + 8, stride: rowStride, rows: rows, into: strip + (c0 + 8) * 8,
+                                        targetStride: 8)
             } else {
                 for g in stride(from: 0, to: width, by: 16) {
-                    PortableGEMM.transpose16(source + g * d + c0, stride: d, rows: max(0, min(16, rows - g)),
+                    PortableGEMM.transpose16(source + g * rowStride + c0, stride: rowStride, rows: max(0, min(16, rows - g)),
                                              into: strip + c0 * width + g, targetStride: width)
                 }
             }

@@ -96,11 +96,13 @@ struct AttentionShape: Sendable {
             throw TensorError.shapeMismatch(
                 "attention wants Q [B, H, N, d] and K, V [B, H, M, d]; got \(q.shape), \(k.shape), \(v.shape)")
         }
-        batch = q.shape[0]
-        heads = q.shape[1]
-        queries = q.shape[2]
-        keys = k.shape[2]
-        headDim = q.shape[3]
+        try self.init(batch: q.shape[0], heads: q.shape[1], queries: q.shape[2], keys: k.shape[2], headDim: q.shape[3],
+                      mask: mask)
+    }
+
+    /// Checks that the mask fits B, N and M.
+    init(batch: Int, heads: Int, queries: Int, keys: Int, headDim: Int, mask: AttentionMask) throws {
+        (self.batch, self.heads, self.queries, self.keys, self.headDim) = (batch, heads, queries, keys, headDim)
         if let lengths = mask.keyLengths {
             guard lengths.count == batch, lengths.allSatisfy({ $0 >= 0 && $0 <= keys }) else {
                 throw TensorError.invalidArgument(
