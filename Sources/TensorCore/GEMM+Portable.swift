@@ -183,6 +183,9 @@ extension PortableGEMM {
         // `Parallel.forEach` runs the pieces one after another on this thread: cutting C would
         // only pack the operand the pieces share once per piece.
         let threads = WorkerPool.isInside ? 1 : threads
+        if prepacked == nil, let split = SplitK(op, n: n, threads: threads, kc: min(blocking.kc, op.k)) {
+            return runSplitK(K.self, op, n: n, split: split, blocking: blocking)
+        }
         let grid = Grid(m: op.m, n: n, k: op.k, threads: threads, mr: K.mr, nr: K.nr)
 
         // One allocation per call: per thread, a block of A, a panel of B (none when B came
@@ -203,6 +206,81 @@ extension PortableGEMM {
                      packedA: buffer, packedB: buffer + sizeA, tile: buffer + sizeA + sizeB, prepacked: prepacked)
         }
         if grid.count == 1 { run(0) } else { Parallel.forEach(chunks: grid.count, run) }
+    }
+
+    /// How a product with a long K and a small C is cut among threads: along K, in whole slices of
+    /// KC. Cutting C would have every thread pack all of the operand it shares with the others —
+    /// for ∂W = Gᵀ x (M, N ≤ 256, K = the tokens of a batch) as much work as its share of the
+    /// multiplications.
+    struct SplitK {
+        /// Slices of K; part p takes `parts` consecutive ones, part 0 from the start.
+        let slices: Int, parts: Int, kc: Int
+
+        /// nil when the product is better cut along C: one thread, K shorter than two slices per
+        /// thread, or K under four times the larger side of C.
+        init?(_ op: Operands, n: Int, threads: Int, kc: Int) {
+            let slices = (op.k + kc - 1) / kc
+            guard threads > 1, slices >= 2 * threads, op.k >= 4 * max(op.m, n),
+                  2.0 * Double(op.m) * Double(n) * Double(op.k) >= Double(2 * minimumFlopsPerThread) else { return nil }
+            (self.slices, self.parts, self.kc) = (slices, threads, kc)
+        }
+
+        /// The slices of part `p`.
+        func slices(of p: Int) -> Range<Int> { p * slices / parts..<(p + 1) * slices / parts }
+    }
+
+    /// A product cut along K (`SplitK`), with the bits of computing it on one thread: C after
+    /// slice s is alpha·(sum over slice s) + C after slice s − 1, each rounded once, in the order
+    /// of s. Part 0 runs its slices that way, into C. Every other part computes alpha·(sum over
+    /// slice s) for each of its slices into a buffer of its own; then the buffers are added to C
+    /// in the order of s — the same roundings.
+    static func runSplitK<K: GEMMMicroKernel>(_: K.Type, _ op: Operands, n: Int, split: SplitK, blocking: Blocking) {
+        let (m, kc) = (op.m, split.kc)
+        // Packed blocks hold whole slivers: MR rows of A, NR columns of B.
+        let mc = min(blocking.mc, roundUp(m, K.mr)), nc = min(blocking.nc, roundUp(n, K.nr))
+        let sizeA = mc / K.mr * kc * K.aStride, sizeB = roundUp(kc * nc, 16)
+        let perPart = sizeA + sizeB + roundUp(K.mr * K.nr, 16)
+        let firstBuffered = split.slices(of: 0).upperBound, buffered = split.slices - firstBuffered
+        let memory = UnsafeMutableRawPointer.allocate(
+            byteCount: (split.parts * perPart + buffered * m * n) * MemoryLayout<Float>.stride, alignment: 64)
+        defer { memory.deallocate() }
+        let workspace = memory.bindMemory(to: Float.self, capacity: split.parts * perPart + buffered * m * n)
+        let partials = workspace + split.parts * perPart            // [buffered][m][n]
+
+        /// The operands of K range `start ..< end`: A and B moved to its first step.
+        func operands(_ start: Int, _ end: Int, c: UnsafeMutablePointer<Float>, ldc: Int, beta: Float) -> Operands {
+            Operands(transA: op.transA, transB: op.transB,
+                     a: op.a + (op.transA ? start * op.lda : start), lda: op.lda,
+                     b: op.b + (op.transB ? start : start * op.ldb), ldb: op.ldb,
+                     c: c, ldc: ldc, m: m, k: end - start, alpha: op.alpha, beta: beta)
+        }
+        Parallel.forEach(chunks: split.parts) { part in
+            let buffer = workspace + part * perPart
+            func multiply(_ o: Operands) {
+                PortableGEMM.multiply(K.self, o, rows: 0..<m, columns: 0..<n, blocking: blocking,
+                                      packedA: buffer, packedB: buffer + sizeA, tile: buffer + sizeA + sizeB)
+            }
+            let slices = split.slices(of: part)
+            if part == 0 {
+                multiply(operands(0, min(op.k, slices.upperBound * kc), c: op.c, ldc: op.ldc, beta: op.beta))
+            } else {
+                for slice in slices {
+                    multiply(operands(slice * kc, min(op.k, (slice + 1) * kc), c: partials + (slice - firstBuffered) * m * n,
+                                      ldc: n, beta: 0))
+                }
+            }
+        }
+        // C += each buffered slice, in order; rows are independent, so they may split over threads.
+        let (c, ldc) = (op.c, op.ldc)
+        Parallel.forEachRange(m, minimum: max(1, 16_384 / max(1, n))) { rows in
+            for slice in 0..<buffered {
+                let partial = partials + slice * m * n
+                for i in rows {
+                    let row = c + i * ldc, source = partial + i * n
+                    for j in 0..<n { row[j] = source[j] + row[j] }
+                }
+            }
+        }
     }
 
     /// The smallest multiple of `multiple` that is ≥ `value`.

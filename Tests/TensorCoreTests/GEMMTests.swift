@@ -176,6 +176,28 @@ struct GEMMAgreementTests {
         test.expectClose(wide, test.run(.reference), "14 × 32 vs reference")
     }
 
+    /// A long K and a small C (∂W = Gᵀ x) is cut along K, not C, and still gives the bits of one
+    /// thread: the slices are added to C in their order, as one thread adds them.
+    @Test(arguments: [
+        GEMMCase(transA: true, transB: false, m: 64, n: 70, k: 2000, alpha: 1.3, beta: 0.3, padding: 3),
+        GEMMCase(transA: false, transB: true, m: 29, n: 45, k: 2000, alpha: 1, beta: 0, padding: 0),
+        GEMMCase(transA: true, transB: true, m: 50, n: 33, k: 1500, alpha: -0.5, beta: 1, padding: 1),
+    ], PortableGEMM.Kernel.allCases)
+    func splitAlongKGivesTheBitsOfOneThread(_ test: GEMMCase, kernel: PortableGEMM.Kernel) {
+        let operands = PortableGEMM.Operands(
+            transA: test.transA, transB: test.transB, a: UnsafePointer(bitPattern: 64)!, lda: 1,
+            b: UnsafePointer(bitPattern: 64)!, ldb: 1, c: UnsafeMutablePointer(bitPattern: 64)!, ldc: 1,
+            m: test.m, k: test.k, alpha: test.alpha, beta: test.beta)
+        #expect(PortableGEMM.SplitK(operands, n: test.n, threads: 2, kc: 256) != nil, "this case should split along K")
+        let one = test.run(.portable(threads: 1, kernel: kernel))
+        for threads in [2, 3, 4] {
+            let many = test.run(.portable(threads: threads, kernel: kernel))
+            let differing = zip(many, one).filter { $0.bitPattern != $1.bitPattern }.count
+            #expect(differing == 0, "\(threads) threads: \(differing) of \(one.count) numbers differ from one thread's")
+        }
+        test.expectClose(test.run(.portable(threads: 2, kernel: kernel)), test.run(.reference), "split along K vs reference")
+    }
+
     /// More threads than this machine may have: C is cut into 3, 4 or 7 rectangles.
     @Test(arguments: [3, 4, 7])
     func portableOnMoreThreads(threads: Int) {
