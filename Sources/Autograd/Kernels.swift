@@ -145,6 +145,16 @@ extension Kernels {
 }
 
 extension Kernels {
+    /// `GEMM.sgemm(bias:)`: C = A op(B) + bias in every row, timed as matmul.
+    static func sgemm(
+        transB: Bool, m: Int, n: Int, k: Int, a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
+        bias: UnsafePointer<Float>, c: UnsafeMutablePointer<Float>, ldc: Int
+    ) {
+        Profiler.measure(.matmul) {
+            GEMM.sgemm(transB: transB, m: m, n: n, k: k, a: a, lda: lda, b: b, ldb: ldb, bias: bias, c: c, ldc: ldc)
+        }
+    }
+
     /// `GEMM.sgemm` with B packed beforehand (`GEMM.packedB`), timed as matmul.
     static func sgemm(
         m: Int, a: UnsafePointer<Float>, lda: Int, packedB: GEMMPackedB, beta: Float = 0,

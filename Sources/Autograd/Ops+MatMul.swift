@@ -115,26 +115,31 @@ struct AffineMap {
 
     var parents: [Variable] { bias.map { [x, weight, $0] } ?? [x, weight] }
 
-    /// x Wᵀ + b: [R, out], shaped [..., out]. The bias is copied into every row first, and the
-    /// GEMM adds the product to it (beta = 1).
+    /// x Wᵀ + b: [R, out], shaped [..., out]. One GEMM that adds the bias to every row as it
+    /// writes C (`GEMM.sgemm(bias:)`): the numbers of copying b into C and adding x Wᵀ to it.
     func forward() -> Tensor {
         x.value.withUnsafeBufferPointer { xv in
             weight.value.withUnsafeBufferPointer { wv in
-                // Every element is written (bias copy, then GEMM) unless there is no bias and no input.
+                // Every element is written (by the GEMM, which writes the bias alone when there is
+                // no input) unless there is no bias and no input.
                 let shape = Array(x.shape.dropLast()) + [outputs]
                 let fill = { (out: UnsafeMutablePointer<Float>, count: Int) in
+                    guard count > 0 else { return }
                     if let bias {
                         bias.value.withUnsafeBufferPointer { bv in
-                            // In chunks of at least 64 KiB: a copy this size is worth a second core.
-                            Parallel.forEachRange(rows, minimum: Swift.max(1, 16_384 / Swift.max(1, outputs))) { range in
-                                for r in range { (out + r * outputs).update(from: bv.baseAddress!, count: outputs) }
+                            if inputs == 0 {                    // no product: y = b in every row
+                                for r in 0..<rows { (out + r * outputs).update(from: bv.baseAddress!, count: outputs) }
+                                return
                             }
+                            Kernels.sgemm(transB: true, m: rows, n: outputs, k: inputs,
+                                          a: xv.baseAddress!, lda: inputs, b: wv.baseAddress!, ldb: inputs,
+                                          bias: bv.baseAddress!, c: out, ldc: outputs)
                         }
+                    } else if inputs > 0 {
+                        Kernels.sgemm(transB: true, m: rows, n: outputs, k: inputs,
+                                      a: xv.baseAddress!, lda: inputs, b: wv.baseAddress!, ldb: inputs,
+                                      c: out, ldc: outputs)
                     }
-                    guard count > 0, inputs > 0 else { return }
-                    Kernels.sgemm(transB: true, m: rows, n: outputs, k: inputs,
-                                  a: xv.baseAddress!, lda: inputs, b: wv.baseAddress!, ldb: inputs,
-                                  beta: bias == nil ? 0 : 1, c: out, ldc: outputs)
                 }
                 return bias != nil || inputs > 0 ? Kernels.makeOverwriting(shape, fill) : Kernels.make(shape, fill)
             }

@@ -23,15 +23,16 @@ protocol GEMMMicroKernel {
     /// "14×32 of SIMD16 (28 zmm accumulators)", for `GEMM.backendDetails`.
     static var summary: String { get }
 
-    /// C[0..<MR, 0..<NR] = alpha · Ã · B̃ + beta · C.
+    /// C[0..<MR, 0..<NR] = alpha · Ã · B̃ + beta · C, or alpha · Ã · B̃ + bias in every row.
     ///
     /// - Parameters:
     ///   - a: packed sliver of A, [KC, W] (MR numbers per step of K, then padding).
     ///   - b: packed sliver of B, [KC, NR].
-    ///   - c: the tile of C, row stride `ldc`; read only when `beta != 0`.
+    ///   - c: the tile of C, row stride `ldc`; read only when `beta != 0` and there is no bias.
+    ///   - bias: NR numbers added to every row in place of beta · C, or nil.
     static func microKernel(
         kc: Int, a: UnsafePointer<Float>, b: UnsafePointer<Float>,
-        c: UnsafeMutablePointer<Float>, ldc: Int, alpha: Float, beta: Float)
+        c: UnsafeMutablePointer<Float>, ldc: Int, alpha: Float, beta: Float, bias: UnsafePointer<Float>?)
 
     /// Copies op(A)[rows, slice] into slivers of MR rows, each [KC, W] (`GEMM+Packing.swift`).
     static func packA(
@@ -58,11 +59,18 @@ enum Tile14x32: GEMMMicroKernel {
     static var width: Int { 16 }
     static var summary: String { "14×32 of SIMD16 (28 zmm accumulators)" }
 
-    /// C[i, j..<j+32] = alpha · row + beta · C[i, j..<j+32]; C is not read when beta is 0.
+    /// C[i, j..<j+32] = alpha · row + beta · C[i, j..<j+32], or alpha · row + bias; C is not read
+    /// when beta is 0 or there is a bias. (alpha · row + bias is rounded as copying the bias into C
+    /// and adding with beta = 1 would round it.)
     @inline(__always)
-    static func store(_ row: TileRow, to c: UnsafeMutablePointer<Float>, _ alpha: Float, _ beta: Float) {
+    static func store(
+        _ row: TileRow, to c: UnsafeMutablePointer<Float>, _ alpha: Float, _ beta: Float, _ bias: UnsafePointer<Float>?
+    ) {
         let row = row.scaled(by: alpha)
-        if beta != 0 {
+        if let bias {
+            storeSIMD16(row.low + loadSIMD16(bias), c)
+            storeSIMD16(row.high + loadSIMD16(bias + 16), c + 16)
+        } else if beta != 0 {
             row.store(to: c, adding: SIMD16(repeating: beta), SIMD16(repeating: beta))
         } else {
             row.store(to: c)
@@ -78,7 +86,7 @@ enum Tile14x32: GEMMMicroKernel {
     @inline(never)
     static func microKernel(
         kc: Int, a: UnsafePointer<Float>, b: UnsafePointer<Float>,
-        c: UnsafeMutablePointer<Float>, ldc: Int, alpha: Float, beta: Float
+        c: UnsafeMutablePointer<Float>, ldc: Int, alpha: Float, beta: Float, bias: UnsafePointer<Float>?
     ) {
         // As in the 6 × 16 kernel: ask for the tile of C now, so its lines arrive during the loop.
         for i in 0..<14 {
@@ -102,13 +110,13 @@ enum Tile14x32: GEMMMicroKernel {
             a += 16
             b += 32
         }
-        store(c0, to: c, alpha, beta); store(c1, to: c + ldc, alpha, beta)
-        store(c2, to: c + 2 * ldc, alpha, beta); store(c3, to: c + 3 * ldc, alpha, beta)
-        store(c4, to: c + 4 * ldc, alpha, beta); store(c5, to: c + 5 * ldc, alpha, beta)
-        store(c6, to: c + 6 * ldc, alpha, beta); store(c7, to: c + 7 * ldc, alpha, beta)
-        store(c8, to: c + 8 * ldc, alpha, beta); store(c9, to: c + 9 * ldc, alpha, beta)
-        store(c10, to: c + 10 * ldc, alpha, beta); store(c11, to: c + 11 * ldc, alpha, beta)
-        store(c12, to: c + 12 * ldc, alpha, beta); store(c13, to: c + 13 * ldc, alpha, beta)
+        store(c0, to: c, alpha, beta, bias); store(c1, to: c + ldc, alpha, beta, bias)
+        store(c2, to: c + 2 * ldc, alpha, beta, bias); store(c3, to: c + 3 * ldc, alpha, beta, bias)
+        store(c4, to: c + 4 * ldc, alpha, beta, bias); store(c5, to: c + 5 * ldc, alpha, beta, bias)
+        store(c6, to: c + 6 * ldc, alpha, beta, bias); store(c7, to: c + 7 * ldc, alpha, beta, bias)
+        store(c8, to: c + 8 * ldc, alpha, beta, bias); store(c9, to: c + 9 * ldc, alpha, beta, bias)
+        store(c10, to: c + 10 * ldc, alpha, beta, bias); store(c11, to: c + 11 * ldc, alpha, beta, bias)
+        store(c12, to: c + 12 * ldc, alpha, beta, bias); store(c13, to: c + 13 * ldc, alpha, beta, bias)
     }
 }
 
@@ -123,12 +131,19 @@ enum Tile6x16: GEMMMicroKernel {
     static var width: Int { 8 }
     static var summary: String { "6×16 of SIMD8 (12 ymm accumulators)" }
 
-    /// C[i, j..<j+16] = alpha · row + beta · C[i, j..<j+16]; C is not read when beta is 0.
+    /// C[i, j..<j+16] = alpha · row + beta · C[i, j..<j+16], or alpha · row + bias; C is not read
+    /// when beta is 0 or there is a bias.
     @inline(__always)
-    static func store(_ row: NarrowTileRow, to c: UnsafeMutablePointer<Float>, _ alpha: Float, _ beta: Float) {
+    static func store(
+        _ row: NarrowTileRow, to c: UnsafeMutablePointer<Float>, _ alpha: Float, _ beta: Float,
+        _ bias: UnsafePointer<Float>?
+    ) {
         // Times 1 is exact: skipping it changes no bit, and saves 12 multiplies per tile when K is short.
         let row = alpha == 1 ? row : row.scaled(by: alpha)
-        if beta != 0 {
+        if let bias {
+            storeSIMD8(row.low + loadSIMD8(bias), c)
+            storeSIMD8(row.high + loadSIMD8(bias + 8), c + 8)
+        } else if beta != 0 {
             row.store(to: c, adding: beta)
         } else {
             row.store(to: c)
@@ -143,7 +158,7 @@ enum Tile6x16: GEMMMicroKernel {
     @inline(never)
     static func microKernel(
         kc: Int, a: UnsafePointer<Float>, b: UnsafePointer<Float>,
-        c: UnsafeMutablePointer<Float>, ldc: Int, alpha: Float, beta: Float
+        c: UnsafeMutablePointer<Float>, ldc: Int, alpha: Float, beta: Float, bias: UnsafePointer<Float>?
     ) {
         // The tile of C is needed only after the loop: ask for its lines now, so that they
         // arrive while the loop runs instead of stalling the stores (C is swept once per slice
@@ -164,8 +179,8 @@ enum Tile6x16: GEMMMicroKernel {
             a += 8
             b += 16
         }
-        store(c0, to: c, alpha, beta); store(c1, to: c + ldc, alpha, beta)
-        store(c2, to: c + 2 * ldc, alpha, beta); store(c3, to: c + 3 * ldc, alpha, beta)
-        store(c4, to: c + 4 * ldc, alpha, beta); store(c5, to: c + 5 * ldc, alpha, beta)
+        store(c0, to: c, alpha, beta, bias); store(c1, to: c + ldc, alpha, beta, bias)
+        store(c2, to: c + 2 * ldc, alpha, beta, bias); store(c3, to: c + 3 * ldc, alpha, beta, bias)
+        store(c4, to: c + 4 * ldc, alpha, beta, bias); store(c5, to: c + 5 * ldc, alpha, beta, bias)
     }
 }

@@ -101,6 +101,8 @@ enum PortableGEMM {
         let b: UnsafePointer<Float>, ldb: Int
         let c: UnsafeMutablePointer<Float>, ldc: Int
         let m: Int, k: Int, alpha: Float, beta: Float
+        /// N numbers added to every row of C in place of beta · C (`GEMM.sgemm(bias:)`), or nil.
+        var bias: UnsafePointer<Float>? = nil
     }
 }
 
@@ -159,13 +161,13 @@ extension GEMM {
         transA: Bool, transB: Bool, m: Int, n: Int, k: Int, alpha: Float,
         a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
         beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int, threads: Int = Parallel.threadCount,
-        kernel: PortableGEMM.Kernel = PortableGEMM.kernel
+        kernel: PortableGEMM.Kernel = PortableGEMM.kernel, bias: UnsafePointer<Float>? = nil
     ) {
         typealias P = PortableGEMM
         // `sgemm` has dealt with empty products (m, n or k = 0) and alpha = 0.
         ensure(m > 0 && n > 0 && k > 0 && alpha != 0, "GEMM.portable: empty product or alpha = 0 reached the kernel")
         let operands = P.Operands(transA: transA, transB: transB, a: a, lda: lda, b: b, ldb: ldb,
-                                  c: c, ldc: ldc, m: m, k: k, alpha: alpha, beta: beta)
+                                  c: c, ldc: ldc, m: m, k: k, alpha: alpha, beta: beta, bias: bias)
         // The one branch on the processor: everything below is compiled once for each tile.
         switch kernel {
         case .tile14x32: P.run(Tile14x32.self, operands, n: n, threads: threads)
@@ -252,7 +254,8 @@ extension PortableGEMM {
             Operands(transA: op.transA, transB: op.transB,
                      a: op.a + (op.transA ? start * op.lda : start), lda: op.lda,
                      b: op.b + (op.transB ? start : start * op.ldb), ldb: op.ldb,
-                     c: c, ldc: ldc, m: m, k: end - start, alpha: op.alpha, beta: beta)
+                     c: c, ldc: ldc, m: m, k: end - start, alpha: op.alpha, beta: beta,
+                     bias: start == 0 ? op.bias : nil)
         }
         Parallel.forEach(chunks: split.parts) { part in
             let buffer = workspace + part * perPart
@@ -344,11 +347,13 @@ extension PortableGEMM {
                     K.packB(op, slice: slice, columns: panelColumns, into: packedB)
                     panelB = UnsafePointer(packedB)
                 }
+                // So does the bias, which stands in for beta · C.
+                let bias = pc == 0 ? op.bias.map { $0 + panelColumns.lowerBound } : nil
                 for ic in stride(from: rows.lowerBound, to: rows.upperBound, by: blocking.mc) {
                     let blockRows = ic..<min(ic + blocking.mc, rows.upperBound)
                     K.packA(op, rows: blockRows, slice: slice, into: packedA)
                     macroKernel(K.self, op, rows: blockRows, columns: panelColumns, kc: slice.count,
-                                packedA: packedA, packedB: panelB, tile: tile, beta: beta)
+                                packedA: packedA, packedB: panelB, tile: tile, beta: beta, bias: bias)
                 }
             }
         }
@@ -359,7 +364,7 @@ extension PortableGEMM {
     static func macroKernel<K: GEMMMicroKernel>(
         _: K.Type, _ op: Operands, rows: Range<Int>, columns: Range<Int>, kc: Int,
         packedA: UnsafePointer<Float>, packedB: UnsafePointer<Float>,
-        tile: UnsafeMutablePointer<Float>, beta: Float
+        tile: UnsafeMutablePointer<Float>, beta: Float, bias: UnsafePointer<Float>?
     ) {
         let mr = K.mr, nr = K.nr
         for jr in stride(from: 0, to: columns.count, by: nr) {
@@ -370,17 +375,22 @@ extension PortableGEMM {
                 let sliverA = packedA + ir / mr * kc * K.aStride   // [KC, aStride]
                 let c = op.c + (rows.lowerBound + ir) * op.ldc + columns.lowerBound + jr
                 if height == mr && width == nr {
-                    K.microKernel(kc: kc, a: sliverA, b: sliverB, c: c, ldc: op.ldc, alpha: op.alpha, beta: beta)
+                    K.microKernel(kc: kc, a: sliverA, b: sliverB, c: c, ldc: op.ldc, alpha: op.alpha, beta: beta,
+                                  bias: bias.map { $0 + jr })
                 } else {
                     // Edge tile: compute all of it into `tile`, keep the valid corner. The same
                     // single-rounding FMA as the micro-kernel's store, so that an element gets the
                     // same bits whether it falls in a full tile or an edge tile (whose position
                     // depends on how C was cut among threads).
-                    K.microKernel(kc: kc, a: sliverA, b: sliverB, c: tile, ldc: nr, alpha: op.alpha, beta: 0)
+                    K.microKernel(kc: kc, a: sliverA, b: sliverB, c: tile, ldc: nr, alpha: op.alpha, beta: 0, bias: nil)
                     for i in 0..<height {
                         for j in 0..<width {
                             let product = tile[i * nr + j]
-                            c[i * op.ldc + j] = beta == 0 ? product : product.addingProduct(beta, c[i * op.ldc + j])
+                            if let bias {
+                                c[i * op.ldc + j] = product + bias[jr + j]
+                            } else {
+                                c[i * op.ldc + j] = beta == 0 ? product : product.addingProduct(beta, c[i * op.ldc + j])
+                            }
                         }
                     }
                 }

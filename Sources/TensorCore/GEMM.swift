@@ -141,6 +141,42 @@ public enum GEMM {
         }
     }
 
+    /// C = alpha · op(A) · op(B) + bias in every row: a linear layer's x Wᵀ + b in one call.
+    ///
+    ///     GEMM.sgemm(transB: true, m: rows, n: out, k: in, a: x, lda: in, b: w, ldb: in,
+    ///                bias: b, c: y, ldc: out)
+    ///
+    /// The same numbers as copying `bias` into every row of C and calling `sgemm` with beta = 1,
+    /// which is what the library backends get. The portable GEMM adds the bias as it stores its
+    /// first slice of K instead, so C is written once rather than filled and then read back.
+    ///
+    /// - Parameters: as the other `sgemm`; `bias` holds N numbers, and C is not read.
+    public static func sgemm(
+        transA: Bool = false, transB: Bool = false,
+        m: Int, n: Int, k: Int, alpha: Float = 1,
+        a: UnsafePointer<Float>, lda: Int,
+        b: UnsafePointer<Float>, ldb: Int,
+        bias: UnsafePointer<Float>,
+        c: UnsafeMutablePointer<Float>, ldc: Int,
+        backend: GEMMBackend? = nil
+    ) {
+        checkArguments(transA: transA, transB: transB, m: m, n: n, k: k, lda: lda, ldb: ldb, ldc: ldc)
+        if m == 0 || n == 0 { return }
+        let backend = backend ?? currentBackend
+        let library = (backend == .openBLAS && OpenBLAS.shared != nil) || (backend == .accelerate && accelerateIsAvailable)
+        if library || k == 0 || alpha == 0 {
+            // In chunks of at least 64 KiB: a copy this size is worth a second core.
+            Parallel.forEachRange(m, minimum: max(1, 16_384 / n)) { rows in
+                for i in rows { (c + i * ldc).update(from: bias, count: n) }
+            }
+            sgemm(transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha, a: a, lda: lda, b: b, ldb: ldb,
+                  beta: 1, c: c, ldc: ldc, backend: backend)
+            return
+        }
+        portable(transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha,
+                 a: a, lda: lda, b: b, ldb: ldb, beta: 0, c: c, ldc: ldc, bias: bias)
+    }
+
     /// Stops with a one-line message when the sizes or leading dimensions cannot describe the
     /// matrices (a row stride shorter than a row). The check costs nothing next to the product,
     /// and it stays in `-Ounchecked` builds, where `precondition` would be compiled out.

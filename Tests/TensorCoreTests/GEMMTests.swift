@@ -198,6 +198,57 @@ struct GEMMAgreementTests {
         test.expectClose(test.run(.portable(threads: 2, kernel: kernel)), test.run(.reference), "split along K vs reference")
     }
 
+    /// `sgemm(bias:)` gives the bits of copying the bias into every row of C and adding the product
+    /// with beta = 1, as a linear layer did before: for both tiles, on one and two threads (full
+    /// and edge tiles, a product cut along K), through the public call on every backend, and
+    /// with K = 0 (C = the bias).
+    @Test(arguments: [(m: 29, n: 70, k: 123, transB: true), (m: 64, n: 64, k: 2048, transB: false),
+                      (m: 301, n: 45, k: 600, transB: true), (m: 5, n: 7, k: 0, transB: false)],
+          [Float(1), -0.75])
+    func biasAddedAsItIsStoredGivesTheBitsOfCopyThenAdd(shape: (m: Int, n: Int, k: Int, transB: Bool), alpha: Float) {
+        let (m, n, k, transB) = shape
+        var random = GEMMTestRandom(seed: UInt64(m * 31 + n * 7 + k))
+        let a = (0..<m * max(1, k)).map { _ in random.nextFloat() }, b = (0..<n * max(1, k)).map { _ in random.nextFloat() }
+        let bias = (0..<n).map { _ in random.nextFloat() * 4 }
+        let ldb = transB ? max(1, k) : n
+        func run(_ body: (UnsafePointer<Float>, UnsafePointer<Float>, UnsafePointer<Float>, UnsafeMutablePointer<Float>) -> Void,
+                 copyFirst: Bool) -> [Float] {
+            var c = [Float](repeating: copyFirst ? 0 : .nan, count: m * n)
+            if copyFirst { for i in 0..<m { for j in 0..<n { c[i * n + j] = bias[j] } } }
+            a.withUnsafeBufferPointer { a in b.withUnsafeBufferPointer { b in bias.withUnsafeBufferPointer { bias in
+                c.withUnsafeMutableBufferPointer { body(a.baseAddress!, b.baseAddress!, bias.baseAddress!, $0.baseAddress!) }
+            } } }
+            return c
+        }
+        func differing(_ x: [Float], _ y: [Float]) -> Int { zip(x, y).filter { $0.bitPattern != $1.bitPattern }.count }
+        if k > 0 {
+            for kernel in PortableGEMM.Kernel.allCases {
+                for threads in [1, 2] {
+                    let fused = run({ a, b, bias, c in
+                        GEMM.portable(transA: false, transB: transB, m: m, n: n, k: k, alpha: alpha, a: a, lda: k, b: b,
+                                      ldb: ldb, beta: 0, c: c, ldc: n, threads: threads, kernel: kernel, bias: bias)
+                    }, copyFirst: false)
+                    let copied = run({ a, b, _, c in
+                        GEMM.portable(transA: false, transB: transB, m: m, n: n, k: k, alpha: alpha, a: a, lda: k, b: b,
+                                      ldb: ldb, beta: 1, c: c, ldc: n, threads: threads, kernel: kernel)
+                    }, copyFirst: true)
+                    #expect(differing(fused, copied) == 0, "\(kernel), \(threads) threads: \(differing(fused, copied)) numbers differ")
+                }
+            }
+        }
+        for backend in GEMM.availableBackends {
+            let fused = run({ a, b, bias, c in
+                GEMM.sgemm(transB: transB, m: m, n: n, k: k, alpha: alpha, a: a, lda: max(1, k), b: b, ldb: ldb,
+                           bias: bias, c: c, ldc: n, backend: backend)
+            }, copyFirst: false)
+            let copied = run({ a, b, _, c in
+                GEMM.sgemm(transB: transB, m: m, n: n, k: k, alpha: alpha, a: a, lda: max(1, k), b: b, ldb: ldb,
+                           beta: 1, c: c, ldc: n, backend: backend)
+            }, copyFirst: true)
+            #expect(differing(fused, copied) == 0, "\(backend): \(differing(fused, copied)) numbers differ")
+        }
+    }
+
     /// More threads than this machine may have: C is cut into 3, 4 or 7 rectangles.
     @Test(arguments: [3, 4, 7])
     func portableOnMoreThreads(threads: Int) {
