@@ -185,7 +185,7 @@ extension PortableGEMM {
         // `Parallel.forEach` runs the pieces one after another on this thread: cutting C would
         // only pack the operand the pieces share once per piece.
         let threads = WorkerPool.isInside ? 1 : threads
-        if prepacked == nil, let split = SplitK(op, n: n, threads: threads, kc: min(blocking.kc, op.k)) {
+        if prepacked == nil, let split = SplitK(m: op.m, n: n, k: op.k, threads: threads, kc: min(blocking.kc, op.k)) {
             return runSplitK(K.self, op, n: n, split: split, blocking: blocking)
         }
         let grid = Grid(m: op.m, n: n, k: op.k, threads: threads, mr: K.mr, nr: K.nr)
@@ -220,10 +220,10 @@ extension PortableGEMM {
 
         /// nil when the product is better cut along C: one thread, K shorter than two slices per
         /// thread, or K under four times the larger side of C.
-        init?(_ op: Operands, n: Int, threads: Int, kc: Int) {
-            let slices = (op.k + kc - 1) / kc
-            guard threads > 1, slices >= 2 * threads, op.k >= 4 * max(op.m, n),
-                  2.0 * Double(op.m) * Double(n) * Double(op.k) >= Double(2 * minimumFlopsPerThread) else { return nil }
+        init?(m: Int, n: Int, k: Int, threads: Int, kc: Int) {
+            let slices = (k + kc - 1) / kc
+            guard threads > 1, slices >= 2 * threads, k >= 4 * max(m, n),
+                  2.0 * Double(m) * Double(n) * Double(k) >= Double(2 * minimumFlopsPerThread) else { return nil }
             (self.slices, self.parts, self.kc) = (slices, threads, kc)
         }
 

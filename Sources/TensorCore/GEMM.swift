@@ -162,9 +162,9 @@ public enum GEMM {
     ) {
         checkArguments(transA: transA, transB: transB, m: m, n: n, k: k, lda: lda, ldb: ldb, ldc: ldc)
         if m == 0 || n == 0 { return }
+        // `sgemm` runs a library backend when it is installed and the portable GEMM otherwise.
         let backend = backend ?? currentBackend
-        let library = (backend == .openBLAS && OpenBLAS.shared != nil) || (backend == .accelerate && accelerateIsAvailable)
-        if library || k == 0 || alpha == 0 {
+        if (backend != .portable && backend.isAvailable) || k == 0 || alpha == 0 {
             // In chunks of at least 64 KiB: a copy this size is worth a second core.
             Parallel.forEachRange(m, minimum: max(1, 16_384 / n)) { rows in
                 for i in rows { (c + i * ldc).update(from: bias, count: n) }
