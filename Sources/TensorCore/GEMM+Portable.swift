@@ -28,8 +28,9 @@
 //    in L1 while the kernel sweeps down an MC × KC block of packed A held in L2, and a KC × NC
 //    panel of packed B sits in L3. Every float fetched from memory is reused about MR, NR or MC
 //    times from a faster level. The sizes follow from the caches this machine reports.
-// 4. Edge tiles. When M or N is not a multiple of the tile, the kernel still computes a whole
-//    tile (of zero-padded data) into a small scratch tile; only the valid part is added to C.
+// 4. Edge tiles. When M or N is not a multiple of the tile, a smaller kernel computes the valid
+//    part of the tile (fewer rows, one vector of columns when that is enough) into a small
+//    scratch tile, whose valid part is then added to C (`GEMM+EdgeKernels.swift`).
 // 5. Threads. C is cut into as many rectangles as there are threads; each rectangle is an
 //    independent GEMM with its own packing buffers, so threads never wait for each other.
 //    Every C[i, j] is the same sum in the same order (K slices of KC, each summed by one FMA
@@ -378,11 +379,11 @@ extension PortableGEMM {
                     K.microKernel(kc: kc, a: sliverA, b: sliverB, c: c, ldc: op.ldc, alpha: op.alpha, beta: beta,
                                   bias: bias.map { $0 + jr })
                 } else {
-                    // Edge tile: compute all of it into `tile`, keep the valid corner. The same
+                    // Edge tile: compute its valid corner into `tile` and add that to C. The same
                     // single-rounding FMA as the micro-kernel's store, so that an element gets the
                     // same bits whether it falls in a full tile or an edge tile (whose position
                     // depends on how C was cut among threads).
-                    K.microKernel(kc: kc, a: sliverA, b: sliverB, c: tile, ldc: nr, alpha: op.alpha, beta: 0, bias: nil)
+                    K.edgeKernel(kc: kc, rows: height, columns: width, a: sliverA, b: sliverB, tile: tile, alpha: op.alpha)
                     for i in 0..<height {
                         for j in 0..<width {
                             let product = tile[i * nr + j]

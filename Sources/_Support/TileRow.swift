@@ -23,6 +23,12 @@ public struct TileRow {
         high = high.addingProduct(x, y1)
     }
 
+    /// The left half only, low += x · y0: the same FMA as `add(_:times:_:)` gives it.
+    @_transparent
+    public mutating func add(_ x: Float, times y0: SIMD16<Float>) {
+        low = low.addingProduct(SIMD16<Float>(repeating: x), y0)
+    }
+
     /// The row times `factor`.
     @_transparent
     public func scaled(by factor: Float) -> TileRow {
@@ -66,6 +72,12 @@ public struct NarrowTileRow {
         let x = SIMD8<Float>(repeating: x)
         low = low.addingProduct(x, y0)
         high = high.addingProduct(x, y1)
+    }
+
+    /// The left half only, low += x · y0: the same FMA as `add(_:times:_:)` gives it.
+    @_transparent
+    public mutating func add(_ x: Float, times y0: SIMD8<Float>) {
+        low = low.addingProduct(SIMD8<Float>(repeating: x), y0)
     }
 
     /// The row times `factor`.

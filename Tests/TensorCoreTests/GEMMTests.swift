@@ -176,6 +176,48 @@ struct GEMMAgreementTests {
         test.expectClose(wide, test.run(.reference), "14 × 32 vs reference")
     }
 
+    /// An edge tile (fewer rows than MR or columns than NR) goes through a smaller kernel, which
+    /// must give each element the bits the full tile gives it. C = 42 × 96 (whole tiles of either
+    /// size, three KC slices) on one thread is all full tiles; each top-left r × w corner of the
+    /// same product is all edge tiles, for every r ≤ MR and ragged widths on both sides of a vector.
+    @Test(arguments: PortableGEMM.Kernel.allCases)
+    func edgeTilesGiveTheBitsOfFullTiles(kernel: PortableGEMM.Kernel) {
+        let (m, n, k, alpha, beta): (Int, Int, Int, Float, Float) = (42, 96, 600, 1.3, 0.3)
+        var random = GEMMTestRandom(seed: 11)
+        let a = (0..<m * k).map { _ in random.nextFloat() }, b = (0..<k * n).map { _ in random.nextFloat() }
+        let c0 = (0..<m * n).map { _ in random.nextFloat() }
+        func product(rows: Int, columns: Int) -> [Float] {
+            var c = c0
+            a.withUnsafeBufferPointer { a in b.withUnsafeBufferPointer { b in c.withUnsafeMutableBufferPointer { c in
+                GEMM.portable(transA: false, transB: false, m: rows, n: columns, k: k, alpha: alpha, a: a.baseAddress!, lda: k,
+                              b: b.baseAddress!, ldb: n, beta: beta, c: c.baseAddress!, ldc: n, threads: 1, kernel: kernel)
+            } } }
+            return c
+        }
+        let full = product(rows: m, columns: n)
+        let (mr, nr) = kernel == .tile14x32 ? (Tile14x32.mr, Tile14x32.nr) : (Tile6x16.mr, Tile6x16.nr)
+        for rows in 1...mr {
+            for columns in Set([1, 5, nr / 4, nr / 2 - 1, nr / 2, nr / 2 + 1, nr - 1, nr]) {
+                let corner = product(rows: rows, columns: columns)
+                var differing = 0, outside = 0
+                for i in 0..<m {
+                    for j in 0..<n {
+                        let want = i < rows && j < columns ? full[i * n + j] : c0[i * n + j]
+                        if corner[i * n + j].bitPattern == want.bitPattern { continue }
+                        if i < rows && j < columns { differing += 1 } else { outside += 1 }
+                    }
+                }
+                #expect(differing == 0, "\(kernel), \(rows) × \(columns) corner: \(differing) numbers differ from the full tiles'")
+                #expect(outside == 0, "\(kernel), \(rows) × \(columns) corner: \(outside) numbers outside it changed")
+            }
+        }
+        var reference = c0
+        GEMM.reference(transA: false, transB: false, m: m, n: n, k: k, alpha: alpha, a: a, lda: k, b: b, ldb: n,
+                       beta: beta, c: &reference, ldc: n)
+        let worst = zip(full, reference).map { abs($0 - $1) }.max() ?? 0
+        #expect(worst < 1e-3, "\(kernel): full tiles differ from the reference by \(worst)")
+    }
+
     /// A long K and a small C (∂W = Gᵀ x) is cut along K, not C, and still gives the bits of one
     /// thread: the slices are added to C in their order, as one thread adds them.
     @Test(arguments: [

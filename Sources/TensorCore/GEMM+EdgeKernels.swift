@@ -1,0 +1,139 @@
+// The micro-kernels of the tiles on the edges of C, where M or N is not a multiple of the register
+// tile: they compute only the rows and columns there are, not the whole MR × NR tile.
+//
+// A product with few rows is common in the lessons: a recurrent step multiplies a batch of 32
+// states (M = 32: two 14-row tiles and one of 4 real rows), a weight gradient has M = 64 (four
+// tiles and one of 8), logits have N = 140 (four 32-column tiles and one of 12). Computing the
+// whole tile there did up to 3.5 times the work of its real rows.
+//
+// Every number of an edge tile gets the FMAs `microKernel` would give it, in the same order, so
+// an element has the same bits whether it falls in a full tile or an edge tile (whose position
+// depends on how C is cut among threads).
+
+import _Support
+
+extension Tile14x32 {
+    static func edgeKernel(
+        kc: Int, rows: Int, columns: Int, a: UnsafePointer<Float>, b: UnsafePointer<Float>,
+        tile: UnsafeMutablePointer<Float>, alpha: Float
+    ) {
+        switch (rows, columns > 16) {
+        case (...4, true): edge4x32(kc: kc, a: a, b: b, tile: tile, alpha: alpha)
+        case (...8, true): edge8x32(kc: kc, a: a, b: b, tile: tile, alpha: alpha)
+        case (_, true): microKernel(kc: kc, a: a, b: b, c: tile, ldc: nr, alpha: alpha, beta: 0, bias: nil)
+        case (...4, false): edge4x16(kc: kc, a: a, b: b, tile: tile, alpha: alpha)
+        case (...8, false): edge8x16(kc: kc, a: a, b: b, tile: tile, alpha: alpha)
+        case (_, false): edge14x16(kc: kc, a: a, b: b, tile: tile, alpha: alpha)
+        }
+    }
+
+    @inline(never) static func edge4x32(kc: Int, a: UnsafePointer<Float>, b: UnsafePointer<Float>, tile: UnsafeMutablePointer<Float>, alpha: Float) {
+        edgeProduct(rows: 4, wide: true, kc: kc, a: a, b: b, tile: tile, alpha: alpha)
+    }
+    @inline(never) static func edge8x32(kc: Int, a: UnsafePointer<Float>, b: UnsafePointer<Float>, tile: UnsafeMutablePointer<Float>, alpha: Float) {
+        edgeProduct(rows: 8, wide: true, kc: kc, a: a, b: b, tile: tile, alpha: alpha)
+    }
+    @inline(never) static func edge4x16(kc: Int, a: UnsafePointer<Float>, b: UnsafePointer<Float>, tile: UnsafeMutablePointer<Float>, alpha: Float) {
+        edgeProduct(rows: 4, wide: false, kc: kc, a: a, b: b, tile: tile, alpha: alpha)
+    }
+    @inline(never) static func edge8x16(kc: Int, a: UnsafePointer<Float>, b: UnsafePointer<Float>, tile: UnsafeMutablePointer<Float>, alpha: Float) {
+        edgeProduct(rows: 8, wide: false, kc: kc, a: a, b: b, tile: tile, alpha: alpha)
+    }
+    @inline(never) static func edge14x16(kc: Int, a: UnsafePointer<Float>, b: UnsafePointer<Float>, tile: UnsafeMutablePointer<Float>, alpha: Float) {
+        edgeProduct(rows: 14, wide: false, kc: kc, a: a, b: b, tile: tile, alpha: alpha)
+    }
+
+    /// The first `rows` rows of the tile, both halves or (`wide` false) the left 16 columns only.
+    /// Called with constants: the rows past `rows` and the unused half fold away, leaving
+    /// `rows` (× 2 when wide) accumulators in registers.
+    @inline(__always)
+    static func edgeProduct(
+        rows: Int, wide: Bool, kc: Int, a: UnsafePointer<Float>, b: UnsafePointer<Float>,
+        tile: UnsafeMutablePointer<Float>, alpha: Float
+    ) {
+        var c0 = TileRow(), c1 = TileRow(), c2 = TileRow(), c3 = TileRow(), c4 = TileRow()
+        var c5 = TileRow(), c6 = TileRow(), c7 = TileRow(), c8 = TileRow(), c9 = TileRow()
+        var c10 = TileRow(), c11 = TileRow(), c12 = TileRow(), c13 = TileRow()
+        var a = a, b = b
+        for _ in 0..<kc {
+            let b0 = loadSIMD16(b), b1 = wide ? loadSIMD16(b + 16) : SIMD16<Float>()
+            @inline(__always) func step(_ row: inout TileRow, _ i: Int) {
+                guard i < rows else { return }
+                if wide { row.add(a[i], times: b0, b1) } else { row.add(a[i], times: b0) }
+            }
+            step(&c0, 0); step(&c1, 1); step(&c2, 2); step(&c3, 3); step(&c4, 4); step(&c5, 5); step(&c6, 6)
+            step(&c7, 7); step(&c8, 8); step(&c9, 9); step(&c10, 10); step(&c11, 11); step(&c12, 12); step(&c13, 13)
+            a += aStride
+            b += nr
+        }
+        @inline(__always) func put(_ row: TileRow, _ i: Int) {
+            guard i < rows else { return }
+            let row = row.scaled(by: alpha), target = tile + i * nr
+            storeSIMD16(row.low, target)
+            if wide { storeSIMD16(row.high, target + 16) }
+        }
+        put(c0, 0); put(c1, 1); put(c2, 2); put(c3, 3); put(c4, 4); put(c5, 5); put(c6, 6)
+        put(c7, 7); put(c8, 8); put(c9, 9); put(c10, 10); put(c11, 11); put(c12, 12); put(c13, 13)
+    }
+}
+
+extension Tile6x16 {
+    static func edgeKernel(
+        kc: Int, rows: Int, columns: Int, a: UnsafePointer<Float>, b: UnsafePointer<Float>,
+        tile: UnsafeMutablePointer<Float>, alpha: Float
+    ) {
+        switch (rows, columns > 8) {
+        case (...2, true): edge2x16(kc: kc, a: a, b: b, tile: tile, alpha: alpha)
+        case (...4, true): edge4x16(kc: kc, a: a, b: b, tile: tile, alpha: alpha)
+        case (_, true): microKernel(kc: kc, a: a, b: b, c: tile, ldc: nr, alpha: alpha, beta: 0, bias: nil)
+        case (...2, false): edge2x8(kc: kc, a: a, b: b, tile: tile, alpha: alpha)
+        case (...4, false): edge4x8(kc: kc, a: a, b: b, tile: tile, alpha: alpha)
+        case (_, false): edge6x8(kc: kc, a: a, b: b, tile: tile, alpha: alpha)
+        }
+    }
+
+    @inline(never) static func edge2x16(kc: Int, a: UnsafePointer<Float>, b: UnsafePointer<Float>, tile: UnsafeMutablePointer<Float>, alpha: Float) {
+        edgeProduct(rows: 2, wide: true, kc: kc, a: a, b: b, tile: tile, alpha: alpha)
+    }
+    @inline(never) static func edge4x16(kc: Int, a: UnsafePointer<Float>, b: UnsafePointer<Float>, tile: UnsafeMutablePointer<Float>, alpha: Float) {
+        edgeProduct(rows: 4, wide: true, kc: kc, a: a, b: b, tile: tile, alpha: alpha)
+    }
+    @inline(never) static func edge2x8(kc: Int, a: UnsafePointer<Float>, b: UnsafePointer<Float>, tile: UnsafeMutablePointer<Float>, alpha: Float) {
+        edgeProduct(rows: 2, wide: false, kc: kc, a: a, b: b, tile: tile, alpha: alpha)
+    }
+    @inline(never) static func edge4x8(kc: Int, a: UnsafePointer<Float>, b: UnsafePointer<Float>, tile: UnsafeMutablePointer<Float>, alpha: Float) {
+        edgeProduct(rows: 4, wide: false, kc: kc, a: a, b: b, tile: tile, alpha: alpha)
+    }
+    @inline(never) static func edge6x8(kc: Int, a: UnsafePointer<Float>, b: UnsafePointer<Float>, tile: UnsafeMutablePointer<Float>, alpha: Float) {
+        edgeProduct(rows: 6, wide: false, kc: kc, a: a, b: b, tile: tile, alpha: alpha)
+    }
+
+    /// `Tile14x32.edgeProduct` for this tile: the first `rows` rows, 16 columns or (`wide`
+    /// false) 8. The scaling is skipped for alpha = 1, as `microKernel`'s store skips it (× 1 is exact).
+    @inline(__always)
+    static func edgeProduct(
+        rows: Int, wide: Bool, kc: Int, a: UnsafePointer<Float>, b: UnsafePointer<Float>,
+        tile: UnsafeMutablePointer<Float>, alpha: Float
+    ) {
+        var c0 = NarrowTileRow(), c1 = NarrowTileRow(), c2 = NarrowTileRow()
+        var c3 = NarrowTileRow(), c4 = NarrowTileRow(), c5 = NarrowTileRow()
+        var a = a, b = b
+        for _ in 0..<kc {
+            let b0 = loadSIMD8(b), b1 = wide ? loadSIMD8(b + 8) : SIMD8<Float>()
+            @inline(__always) func step(_ row: inout NarrowTileRow, _ i: Int) {
+                guard i < rows else { return }
+                if wide { row.add(a[i], times: b0, b1) } else { row.add(a[i], times: b0) }
+            }
+            step(&c0, 0); step(&c1, 1); step(&c2, 2); step(&c3, 3); step(&c4, 4); step(&c5, 5)
+            a += aStride
+            b += nr
+        }
+        @inline(__always) func put(_ row: NarrowTileRow, _ i: Int) {
+            guard i < rows else { return }
+            let row = alpha == 1 ? row : row.scaled(by: alpha), target = tile + i * nr
+            storeSIMD8(row.low, target)
+            if wide { storeSIMD8(row.high, target + 8) }
+        }
+        put(c0, 0); put(c1, 1); put(c2, 2); put(c3, 3); put(c4, 4); put(c5, 5)
+    }
+}
