@@ -35,7 +35,7 @@ struct TrainingShapeResults {
     let backends: [GEMMBackend]
     /// GFLOP/s per backend (median, slowest and fastest samples), one per shape of `TrainingShape.all`.
     var gflops: [GEMMBackend: [(median: Double, slowest: Double, fastest: Double)]] = [:]
-    let ceiling: FMACeiling
+    var ceiling: FMACeiling
 
     static func measure(_ backends: [GEMMBackend], repeats: Int, ceiling: FMACeiling) -> TrainingShapeResults {
         var results = TrainingShapeResults(backends: backends, ceiling: ceiling)
