@@ -1,6 +1,8 @@
 // End to end: small models learn, and the same seed gives the same run to the last bit.
 
 import Autograd
+import Foundation
+import Synchronization
 import Testing
 import TensorCore
 
@@ -66,6 +68,31 @@ import TensorCore
         for (a, b) in zip(alone, together) {
             #expect(zip(a.parameters, b.parameters).allSatisfy { $0.value == $1.value })
         }
+    }
+
+    /// A model's next step waits only for its own last step, not for the other models': here the
+    /// first step of one model cannot finish until the other model has done three steps, which a
+    /// barrier after every step would never allow (the step would give up after 20 s and the
+    /// loss would show it). The progress bar still sees each step once all models have done it.
+    @Test(.enabled(if: Parallel.threadCount > 1, "needs two threads")) func sideBySideStepsDoNotWaitForOtherModels() throws {
+        let done = Atomic<Int>(0)
+        var lines: [String] = []
+        let bar = ProgressBar(total: 5, label: "both", isTerminal: false, write: { lines.append($0) })
+        let waiting = TrainingJob(name: "waiting") { step in
+            guard step == 0 else { return 1 }
+            let start = Stopwatch.now()
+            while done.load(ordering: .acquiring) < 3 && Stopwatch.now() - start < 20 { usleep(1000) }
+            return Float(done.load(ordering: .acquiring))
+        }
+        let counting = TrainingJob(name: "counting") { step in
+            done.add(1, ordering: .releasing)
+            return Float(step)
+        }
+        let histories = try trainSideBySide(steps: 5, label: "both", progress: bar, jobs: [waiting, counting])
+        #expect(histories[0].losses.first! >= 3, "the waiting model's first step saw only \(histories[0].losses.first!) steps of the other")
+        #expect(histories[1].losses == [0, 1, 2, 3, 4])
+        #expect(lines.first?.hasPrefix("both: step 1/5, loss waiting") == true, "\(lines)")
+        #expect(lines.filter { $0.contains("step 5/5") }.count == 1)
     }
 
     /// A job that fails stops the set with its error.

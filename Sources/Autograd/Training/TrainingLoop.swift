@@ -1,6 +1,7 @@
 // A training loop helper: runs the steps, shows progress, records the loss curve.
 
 import Foundation
+import Synchronization
 import TensorCore
 
 /// The losses of a training run, for a loss-curve figure.
@@ -87,18 +88,20 @@ public struct TrainingJob {
     }
 }
 
-/// Trains several independent models at once, each on its own core: step i of every model runs
-/// concurrently, then step i + 1. Small models use several cores badly — their products are too
-/// small to split well — so one model per core finishes the set in about the time of the slowest
-/// one rather than of all of them in turn. Inside a job the kernels run on one thread; with the
-/// portable GEMM, which sums in the same order on any number of threads, each model then trains
-/// exactly as it would alone, and one thread (the jobs one after the other) gives the same weights.
-/// Task-local settings (`GEMM.$override`, `evaluating`) do not follow the work onto the cores: set
-/// them inside the jobs.
+/// Trains several independent models at once, each on its own core. Small models use several
+/// cores badly — their products are too small to split well — so one model per core finishes the
+/// set in about half the time of all of them in turn. The cores take the models' steps as they
+/// come free: step i + 1 of a model waits only for its step i, never for the other models (with
+/// three models on two cores, a barrier after every step left one core idle while the other ran
+/// two steps: a fifth of the time). Inside a job the kernels run on one thread; with the portable
+/// GEMM, which sums in the same order on any number of threads, each model then trains exactly as
+/// it would alone, whichever core runs which step, and one thread (the jobs one after the other)
+/// gives the same weights. Task-local settings (`GEMM.$override`, `evaluating`) do not follow the
+/// work onto the cores: set them inside the jobs.
 ///
 /// - Parameters:
 ///   - steps: steps of every job.
-///   - label: shown by the progress bar, with each job's last loss.
+///   - label: shown by the progress bar, with each job's loss at the step all of them have reached.
 ///   - validateEvery: call each job's `validate` after every this many steps (and after the last); 0 never.
 ///   - progress: the bar to report to; `nil` makes one on standard error.
 /// - Returns: one history per job, in order; `seconds` is the wall-clock time of the whole set.
@@ -106,47 +109,38 @@ public func trainSideBySide(
     steps: Int, label: String, validateEvery: Int = 0, progress: ProgressBar? = nil, jobs: [TrainingJob]
 ) throws -> [TrainingHistory] {
     let bar = progress ?? ProgressBar(total: steps, label: label)
-    var histories = [TrainingHistory](repeating: TrainingHistory(), count: jobs.count)
-    for index in histories.indices { histories[index].losses.reserveCapacity(steps) }
-    var losses = [Float](repeating: 0, count: jobs.count)
-    var validations = [Float?](repeating: nil, count: jobs.count)
-    var errors = [Error?](repeating: nil, count: jobs.count)
-    var seconds = [Double](repeating: 0, count: jobs.count)     // each job's last step
     let tokensPerStep = jobs.reduce(0) { $0 + $1.tokensPerStep }
-    for index in 0..<steps {
-        let validating = validateEvery > 0 && ((index + 1) % validateEvery == 0 || index + 1 == steps)
-        // The slowest job first (by its last step): with three jobs on two cores, the core that
-        // starts the largest model is not left idle while the other finishes two. Which thread
-        // runs a job does not change its numbers, only when it finishes.
-        let order = jobs.indices.sorted { (seconds[$0], $1) > (seconds[$1], $0) }
-        losses.withUnsafeMutableBufferPointer { losses in
-            validations.withUnsafeMutableBufferPointer { validations in
-                errors.withUnsafeMutableBufferPointer { errors in
-                    seconds.withUnsafeMutableBufferPointer { seconds in
-                        Parallel.forEach(chunks: jobs.count) { chunk in
-                            let j = order[chunk], start = Stopwatch.now()
-                            do {
-                                losses[j] = try jobs[j].step(index)
-                                validations[j] = validating ? try jobs[j].validate?() : nil
-                            } catch {
-                                errors[j] = error
-                            }
-                            seconds[j] = Stopwatch.now() - start
-                        }
+    let schedule = Mutex(SideBySideSchedule(jobs: jobs.count, steps: steps))
+    // One loop per core (or per job, if fewer), each taking the next step of a model no core is
+    // running: the one with the fewest steps done, so that the models keep pace with each other.
+    Parallel.forEach(chunks: max(1, min(jobs.count, Parallel.threadCount))) { _ in
+        while let (j, index) = schedule.withLock({ $0.next() }) {
+            var outcome: (loss: Float, validation: Float?)?, failure: Error?
+            do {
+                let loss = try jobs[j].step(index)
+                let validating = validateEvery > 0 && ((index + 1) % validateEvery == 0 || index + 1 == steps)
+                outcome = (loss, validating ? try jobs[j].validate?() : nil)
+            } catch {
+                failure = error
+            }
+            schedule.withLock { state in
+                state.finish(j, step: index, outcome: outcome, failure: failure)
+                // Report every step all the models have now done.
+                while state.reported < state.completed.min()!, state.failure == nil {
+                    state.reported += 1
+                    let losses = state.histories.map { $0.losses[state.reported - 1] }
+                    if jobs.count == 1 {
+                        bar.update(step: state.reported, loss: losses[0], tokens: tokensPerStep)
+                    } else {
+                        bar.update(step: state.reported, losses: zip(jobs, losses).map { ($0.name, $1) }, tokens: tokensPerStep)
                     }
                 }
             }
         }
-        if let error = errors.compactMap({ $0 }).first { throw error }
-        for j in jobs.indices {
-            histories[j].losses.append(losses[j])
-            if let loss = validations[j] { histories[j].validation.append((index + 1, loss)) }
-        }
-        if jobs.count == 1 {
-            bar.update(step: index + 1, loss: losses[0], tokens: tokensPerStep)
-        } else {
-            bar.update(step: index + 1, losses: zip(jobs, losses).map { ($0.name, $1) }, tokens: tokensPerStep)
-        }
+    }
+    var histories = try schedule.withLock { state -> [TrainingHistory] in
+        if let failure = state.failure { throw failure }
+        return state.histories
     }
     bar.finish()
     for j in jobs.indices {
@@ -154,4 +148,45 @@ public func trainSideBySide(
         histories[j].tokensPerSecond = bar.elapsedSeconds > 0 ? Double(jobs[j].tokensPerStep * steps) / bar.elapsedSeconds : 0
     }
     return histories
+}
+
+/// Which steps of `trainSideBySide`'s models are done, running or next, and what they gave.
+struct SideBySideSchedule: ~Copyable {
+    var histories: [TrainingHistory]
+    /// Steps each model has finished, and whether a core is running its next one.
+    var completed: [Int], running: [Bool]
+    let steps: Int
+    /// Steps of every model reported to the progress bar.
+    var reported = 0
+    /// The first error a step threw; no step starts after it.
+    var failure: Error?
+
+    init(jobs: Int, steps: Int) {
+        histories = [TrainingHistory](repeating: TrainingHistory(), count: jobs)
+        for j in 0..<jobs { histories[j].losses.reserveCapacity(steps) }
+        completed = [Int](repeating: 0, count: jobs)
+        running = [Bool](repeating: false, count: jobs)
+        self.steps = steps
+    }
+
+    /// The next step to run, (model, step index), marked as running; nil when every model is
+    /// finished or running, or a step has failed.
+    mutating func next() -> (Int, Int)? {
+        guard failure == nil else { return nil }
+        let free = completed.indices.filter { !running[$0] && completed[$0] < steps }
+        guard let j = free.min(by: { completed[$0] < completed[$1] }) else { return nil }
+        running[j] = true
+        return (j, completed[j])
+    }
+
+    mutating func finish(_ j: Int, step: Int, outcome: (loss: Float, validation: Float?)?, failure: Error?) {
+        running[j] = false
+        guard let outcome else {
+            if self.failure == nil { self.failure = failure }
+            return
+        }
+        histories[j].losses.append(outcome.loss)
+        if let validation = outcome.validation { histories[j].validation.append((step + 1, validation)) }
+        completed[j] = step + 1
+    }
 }
