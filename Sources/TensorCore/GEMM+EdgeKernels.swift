@@ -12,38 +12,51 @@
 
 import _Support
 
-extension Tile14x32 {
+extension GEMMMicroKernel {
+    /// Picks the smallest kernel that covers the edge tile: `edgeRows.small` or `.medium` rows, or
+    /// all MR; both vectors of columns, or one when `columns` ≤ W.
     static func edgeKernel(
         kc: Int, rows: Int, columns: Int, a: UnsafePointer<Float>, b: UnsafePointer<Float>,
         tile: UnsafeMutablePointer<Float>, alpha: Float
     ) {
-        switch (rows, columns > 16) {
-        case (...4, true): edge4x32(kc: kc, a: a, b: b, tile: tile, alpha: alpha)
-        case (...8, true): edge8x32(kc: kc, a: a, b: b, tile: tile, alpha: alpha)
+        switch (rows, columns > width) {
+        case (...edgeRows.small, true): edgeSmallWide(kc: kc, a: a, b: b, tile: tile, alpha: alpha)
+        case (...edgeRows.medium, true): edgeMediumWide(kc: kc, a: a, b: b, tile: tile, alpha: alpha)
         case (_, true): microKernel(kc: kc, a: a, b: b, c: tile, ldc: nr, alpha: alpha, beta: 0, bias: nil)
-        case (...4, false): edge4x16(kc: kc, a: a, b: b, tile: tile, alpha: alpha)
-        case (...8, false): edge8x16(kc: kc, a: a, b: b, tile: tile, alpha: alpha)
-        case (_, false): edge14x16(kc: kc, a: a, b: b, tile: tile, alpha: alpha)
+        case (...edgeRows.small, false): edgeSmallNarrow(kc: kc, a: a, b: b, tile: tile, alpha: alpha)
+        case (...edgeRows.medium, false): edgeMediumNarrow(kc: kc, a: a, b: b, tile: tile, alpha: alpha)
+        case (_, false): edgeFullNarrow(kc: kc, a: a, b: b, tile: tile, alpha: alpha)
         }
     }
 
-    @inline(never) static func edge4x32(kc: Int, a: UnsafePointer<Float>, b: UnsafePointer<Float>, tile: UnsafeMutablePointer<Float>, alpha: Float) {
-        edgeProduct(rows: 4, wide: true, kc: kc, a: a, b: b, tile: tile, alpha: alpha)
+    // One function per shape, each calling `edgeProduct` with constants, so that each compiles to
+    // its own loop with only the accumulators it needs.
+    @inline(never)
+    static func edgeSmallWide(kc: Int, a: UnsafePointer<Float>, b: UnsafePointer<Float>, tile: UnsafeMutablePointer<Float>, alpha: Float) {
+        edgeProduct(rows: edgeRows.small, wide: true, kc: kc, a: a, b: b, tile: tile, alpha: alpha)
     }
-    @inline(never) static func edge8x32(kc: Int, a: UnsafePointer<Float>, b: UnsafePointer<Float>, tile: UnsafeMutablePointer<Float>, alpha: Float) {
-        edgeProduct(rows: 8, wide: true, kc: kc, a: a, b: b, tile: tile, alpha: alpha)
+    @inline(never)
+    static func edgeMediumWide(kc: Int, a: UnsafePointer<Float>, b: UnsafePointer<Float>, tile: UnsafeMutablePointer<Float>, alpha: Float) {
+        edgeProduct(rows: edgeRows.medium, wide: true, kc: kc, a: a, b: b, tile: tile, alpha: alpha)
     }
-    @inline(never) static func edge4x16(kc: Int, a: UnsafePointer<Float>, b: UnsafePointer<Float>, tile: UnsafeMutablePointer<Float>, alpha: Float) {
-        edgeProduct(rows: 4, wide: false, kc: kc, a: a, b: b, tile: tile, alpha: alpha)
+    @inline(never)
+    static func edgeSmallNarrow(kc: Int, a: UnsafePointer<Float>, b: UnsafePointer<Float>, tile: UnsafeMutablePointer<Float>, alpha: Float) {
+        edgeProduct(rows: edgeRows.small, wide: false, kc: kc, a: a, b: b, tile: tile, alpha: alpha)
     }
-    @inline(never) static func edge8x16(kc: Int, a: UnsafePointer<Float>, b: UnsafePointer<Float>, tile: UnsafeMutablePointer<Float>, alpha: Float) {
-        edgeProduct(rows: 8, wide: false, kc: kc, a: a, b: b, tile: tile, alpha: alpha)
+    @inline(never)
+    static func edgeMediumNarrow(kc: Int, a: UnsafePointer<Float>, b: UnsafePointer<Float>, tile: UnsafeMutablePointer<Float>, alpha: Float) {
+        edgeProduct(rows: edgeRows.medium, wide: false, kc: kc, a: a, b: b, tile: tile, alpha: alpha)
     }
-    @inline(never) static func edge14x16(kc: Int, a: UnsafePointer<Float>, b: UnsafePointer<Float>, tile: UnsafeMutablePointer<Float>, alpha: Float) {
-        edgeProduct(rows: 14, wide: false, kc: kc, a: a, b: b, tile: tile, alpha: alpha)
+    @inline(never)
+    static func edgeFullNarrow(kc: Int, a: UnsafePointer<Float>, b: UnsafePointer<Float>, tile: UnsafeMutablePointer<Float>, alpha: Float) {
+        edgeProduct(rows: mr, wide: false, kc: kc, a: a, b: b, tile: tile, alpha: alpha)
     }
+}
 
-    /// The first `rows` rows of the tile, both halves or (`wide` false) the left 16 columns only.
+extension Tile14x32 {
+    static var edgeRows: (small: Int, medium: Int) { (4, 8) }
+
+    /// The first `rows` rows of the tile, both vectors or (`wide` false) the left 16 columns only.
     /// Called with constants: the rows past `rows` and the unused half fold away, leaving
     /// `rows` (× 2 when wide) accumulators in registers.
     @inline(__always)
@@ -78,35 +91,7 @@ extension Tile14x32 {
 }
 
 extension Tile6x16 {
-    static func edgeKernel(
-        kc: Int, rows: Int, columns: Int, a: UnsafePointer<Float>, b: UnsafePointer<Float>,
-        tile: UnsafeMutablePointer<Float>, alpha: Float
-    ) {
-        switch (rows, columns > 8) {
-        case (...2, true): edge2x16(kc: kc, a: a, b: b, tile: tile, alpha: alpha)
-        case (...4, true): edge4x16(kc: kc, a: a, b: b, tile: tile, alpha: alpha)
-        case (_, true): microKernel(kc: kc, a: a, b: b, c: tile, ldc: nr, alpha: alpha, beta: 0, bias: nil)
-        case (...2, false): edge2x8(kc: kc, a: a, b: b, tile: tile, alpha: alpha)
-        case (...4, false): edge4x8(kc: kc, a: a, b: b, tile: tile, alpha: alpha)
-        case (_, false): edge6x8(kc: kc, a: a, b: b, tile: tile, alpha: alpha)
-        }
-    }
-
-    @inline(never) static func edge2x16(kc: Int, a: UnsafePointer<Float>, b: UnsafePointer<Float>, tile: UnsafeMutablePointer<Float>, alpha: Float) {
-        edgeProduct(rows: 2, wide: true, kc: kc, a: a, b: b, tile: tile, alpha: alpha)
-    }
-    @inline(never) static func edge4x16(kc: Int, a: UnsafePointer<Float>, b: UnsafePointer<Float>, tile: UnsafeMutablePointer<Float>, alpha: Float) {
-        edgeProduct(rows: 4, wide: true, kc: kc, a: a, b: b, tile: tile, alpha: alpha)
-    }
-    @inline(never) static func edge2x8(kc: Int, a: UnsafePointer<Float>, b: UnsafePointer<Float>, tile: UnsafeMutablePointer<Float>, alpha: Float) {
-        edgeProduct(rows: 2, wide: false, kc: kc, a: a, b: b, tile: tile, alpha: alpha)
-    }
-    @inline(never) static func edge4x8(kc: Int, a: UnsafePointer<Float>, b: UnsafePointer<Float>, tile: UnsafeMutablePointer<Float>, alpha: Float) {
-        edgeProduct(rows: 4, wide: false, kc: kc, a: a, b: b, tile: tile, alpha: alpha)
-    }
-    @inline(never) static func edge6x8(kc: Int, a: UnsafePointer<Float>, b: UnsafePointer<Float>, tile: UnsafeMutablePointer<Float>, alpha: Float) {
-        edgeProduct(rows: 6, wide: false, kc: kc, a: a, b: b, tile: tile, alpha: alpha)
-    }
+    static var edgeRows: (small: Int, medium: Int) { (2, 4) }
 
     /// `Tile14x32.edgeProduct` for this tile: the first `rows` rows, 16 columns or (`wide`
     /// false) 8. The scaling is skipped for alpha = 1, as `microKernel`'s store skips it (× 1 is exact).

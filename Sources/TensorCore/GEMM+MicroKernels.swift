@@ -34,12 +34,16 @@ protocol GEMMMicroKernel {
         kc: Int, a: UnsafePointer<Float>, b: UnsafePointer<Float>,
         c: UnsafeMutablePointer<Float>, ldc: Int, alpha: Float, beta: Float, bias: UnsafePointer<Float>?)
 
-    /// The top-left `rows` × `columns` (at most MR × NR) of alpha · Ã · B̃, into `tile` (row stride
-    /// NR), for a tile on the edge of C (`GEMM+EdgeKernels.swift`). Those numbers are the very bits
-    /// `microKernel` would store there (the same FMA chains from zero, the same scaling), but the
-    /// rows and columns past the edge, zero padding in Ã and B̃, are not computed.
-    static func edgeKernel(
-        kc: Int, rows: Int, columns: Int, a: UnsafePointer<Float>, b: UnsafePointer<Float>,
+    /// The row counts of the smaller kernels for edge tiles (`GEMM+EdgeKernels.swift`).
+    static var edgeRows: (small: Int, medium: Int) { get }
+
+    /// The top-left `rows` (≤ MR) × NR, or (`wide` false) × W, of alpha · Ã · B̃, into `tile` (row
+    /// stride NR), for a tile on the edge of C (`GEMM+EdgeKernels.swift`, which calls it with
+    /// constants). Those numbers are the very bits `microKernel` would store there (the same FMA
+    /// chains from zero, the same scaling), but the rows and columns past the edge, zero padding
+    /// in Ã and B̃, are not computed.
+    static func edgeProduct(
+        rows: Int, wide: Bool, kc: Int, a: UnsafePointer<Float>, b: UnsafePointer<Float>,
         tile: UnsafeMutablePointer<Float>, alpha: Float)
 
     /// Copies op(A)[rows, slice] into slivers of MR rows, each [KC, W] (`GEMM+Packing.swift`).
