@@ -14,43 +14,56 @@ import _Support
 
 extension GEMMMicroKernel {
     /// Picks the smallest kernel that covers the edge tile: `edgeRows.small` or `.medium` rows, or
-    /// all MR; both vectors of columns, or one when `columns` ≤ W.
+    /// all MR; both vectors of columns, or one when `columns` ≤ W. It stores the tile's first `rows`
+    /// rows, NR (or W) columns each, with `microKernel`'s store: C = alpha · Ã · B̃ + beta · C, or + bias.
     static func edgeKernel(
         kc: Int, rows: Int, columns: Int, a: UnsafePointer<Float>, b: UnsafePointer<Float>,
-        tile: UnsafeMutablePointer<Float>, alpha: Float
+        c: UnsafeMutablePointer<Float>, ldc: Int, alpha: Float, beta: Float, bias: UnsafePointer<Float>?
     ) {
+        let store = EdgeStore(rows: rows, c: c, ldc: ldc, alpha: alpha, beta: beta, bias: bias)
         switch (rows, columns > width) {
-        case (...edgeRows.small, true): edgeSmallWide(kc: kc, a: a, b: b, tile: tile, alpha: alpha)
-        case (...edgeRows.medium, true): edgeMediumWide(kc: kc, a: a, b: b, tile: tile, alpha: alpha)
-        case (_, true): microKernel(kc: kc, a: a, b: b, c: tile, ldc: nr, alpha: alpha, beta: 0, bias: nil)
-        case (...edgeRows.small, false): edgeSmallNarrow(kc: kc, a: a, b: b, tile: tile, alpha: alpha)
-        case (...edgeRows.medium, false): edgeMediumNarrow(kc: kc, a: a, b: b, tile: tile, alpha: alpha)
-        case (_, false): edgeFullNarrow(kc: kc, a: a, b: b, tile: tile, alpha: alpha)
+        case (...edgeRows.small, true): edgeSmallWide(kc: kc, a: a, b: b, store)
+        case (...edgeRows.medium, true): edgeMediumWide(kc: kc, a: a, b: b, store)
+        case (_, true): edgeFullWide(kc: kc, a: a, b: b, store)
+        case (...edgeRows.small, false): edgeSmallNarrow(kc: kc, a: a, b: b, store)
+        case (...edgeRows.medium, false): edgeMediumNarrow(kc: kc, a: a, b: b, store)
+        case (_, false): edgeFullNarrow(kc: kc, a: a, b: b, store)
         }
     }
 
     // One function per shape, each calling `edgeProduct` with constants, so that each compiles to
     // its own loop with only the accumulators it needs.
     @inline(never)
-    static func edgeSmallWide(kc: Int, a: UnsafePointer<Float>, b: UnsafePointer<Float>, tile: UnsafeMutablePointer<Float>, alpha: Float) {
-        edgeProduct(rows: edgeRows.small, wide: true, kc: kc, a: a, b: b, tile: tile, alpha: alpha)
+    static func edgeSmallWide(kc: Int, a: UnsafePointer<Float>, b: UnsafePointer<Float>, _ store: EdgeStore) {
+        edgeProduct(rows: edgeRows.small, wide: true, kc: kc, a: a, b: b, store)
     }
     @inline(never)
-    static func edgeMediumWide(kc: Int, a: UnsafePointer<Float>, b: UnsafePointer<Float>, tile: UnsafeMutablePointer<Float>, alpha: Float) {
-        edgeProduct(rows: edgeRows.medium, wide: true, kc: kc, a: a, b: b, tile: tile, alpha: alpha)
+    static func edgeMediumWide(kc: Int, a: UnsafePointer<Float>, b: UnsafePointer<Float>, _ store: EdgeStore) {
+        edgeProduct(rows: edgeRows.medium, wide: true, kc: kc, a: a, b: b, store)
     }
     @inline(never)
-    static func edgeSmallNarrow(kc: Int, a: UnsafePointer<Float>, b: UnsafePointer<Float>, tile: UnsafeMutablePointer<Float>, alpha: Float) {
-        edgeProduct(rows: edgeRows.small, wide: false, kc: kc, a: a, b: b, tile: tile, alpha: alpha)
+    static func edgeFullWide(kc: Int, a: UnsafePointer<Float>, b: UnsafePointer<Float>, _ store: EdgeStore) {
+        edgeProduct(rows: mr, wide: true, kc: kc, a: a, b: b, store)
     }
     @inline(never)
-    static func edgeMediumNarrow(kc: Int, a: UnsafePointer<Float>, b: UnsafePointer<Float>, tile: UnsafeMutablePointer<Float>, alpha: Float) {
-        edgeProduct(rows: edgeRows.medium, wide: false, kc: kc, a: a, b: b, tile: tile, alpha: alpha)
+    static func edgeSmallNarrow(kc: Int, a: UnsafePointer<Float>, b: UnsafePointer<Float>, _ store: EdgeStore) {
+        edgeProduct(rows: edgeRows.small, wide: false, kc: kc, a: a, b: b, store)
     }
     @inline(never)
-    static func edgeFullNarrow(kc: Int, a: UnsafePointer<Float>, b: UnsafePointer<Float>, tile: UnsafeMutablePointer<Float>, alpha: Float) {
-        edgeProduct(rows: mr, wide: false, kc: kc, a: a, b: b, tile: tile, alpha: alpha)
+    static func edgeMediumNarrow(kc: Int, a: UnsafePointer<Float>, b: UnsafePointer<Float>, _ store: EdgeStore) {
+        edgeProduct(rows: edgeRows.medium, wide: false, kc: kc, a: a, b: b, store)
     }
+    @inline(never)
+    static func edgeFullNarrow(kc: Int, a: UnsafePointer<Float>, b: UnsafePointer<Float>, _ store: EdgeStore) {
+        edgeProduct(rows: mr, wide: false, kc: kc, a: a, b: b, store)
+    }
+}
+
+/// Where and how an edge kernel stores its rows: the arguments of `microKernel`'s store, and how
+/// many rows C has there (the kernels compute 4 or 8, of which C may have fewer).
+struct EdgeStore {
+    let rows: Int
+    let c: UnsafeMutablePointer<Float>, ldc: Int, alpha: Float, beta: Float, bias: UnsafePointer<Float>?
 }
 
 extension Tile14x32 {
@@ -61,8 +74,7 @@ extension Tile14x32 {
     /// `rows` (× 2 when wide) accumulators in registers.
     @inline(__always)
     static func edgeProduct(
-        rows: Int, wide: Bool, kc: Int, a: UnsafePointer<Float>, b: UnsafePointer<Float>,
-        tile: UnsafeMutablePointer<Float>, alpha: Float
+        rows: Int, wide: Bool, kc: Int, a: UnsafePointer<Float>, b: UnsafePointer<Float>, _ store: EdgeStore
     ) {
         var c0 = TileRow(), c1 = TileRow(), c2 = TileRow(), c3 = TileRow(), c4 = TileRow()
         var c5 = TileRow(), c6 = TileRow(), c7 = TileRow(), c8 = TileRow(), c9 = TileRow()
@@ -80,10 +92,8 @@ extension Tile14x32 {
             b += nr
         }
         @inline(__always) func put(_ row: TileRow, _ i: Int) {
-            guard i < rows else { return }
-            let row = row.scaled(by: alpha), target = tile + i * nr
-            storeSIMD16(row.low, target)
-            if wide { storeSIMD16(row.high, target + 16) }
+            guard i < rows && i < store.rows else { return }
+            Self.store(row, to: store.c + i * store.ldc, store.alpha, store.beta, store.bias, wide: wide)
         }
         put(c0, 0); put(c1, 1); put(c2, 2); put(c3, 3); put(c4, 4); put(c5, 5); put(c6, 6)
         put(c7, 7); put(c8, 8); put(c9, 9); put(c10, 10); put(c11, 11); put(c12, 12); put(c13, 13)
@@ -94,11 +104,10 @@ extension Tile6x16 {
     static var edgeRows: (small: Int, medium: Int) { (2, 4) }
 
     /// `Tile14x32.edgeProduct` for this tile: the first `rows` rows, 16 columns or (`wide`
-    /// false) 8. The scaling is skipped for alpha = 1, as `microKernel`'s store skips it (× 1 is exact).
+    /// false) 8.
     @inline(__always)
     static func edgeProduct(
-        rows: Int, wide: Bool, kc: Int, a: UnsafePointer<Float>, b: UnsafePointer<Float>,
-        tile: UnsafeMutablePointer<Float>, alpha: Float
+        rows: Int, wide: Bool, kc: Int, a: UnsafePointer<Float>, b: UnsafePointer<Float>, _ store: EdgeStore
     ) {
         var c0 = NarrowTileRow(), c1 = NarrowTileRow(), c2 = NarrowTileRow()
         var c3 = NarrowTileRow(), c4 = NarrowTileRow(), c5 = NarrowTileRow()
@@ -114,10 +123,8 @@ extension Tile6x16 {
             b += nr
         }
         @inline(__always) func put(_ row: NarrowTileRow, _ i: Int) {
-            guard i < rows else { return }
-            let row = alpha == 1 ? row : row.scaled(by: alpha), target = tile + i * nr
-            storeSIMD8(row.low, target)
-            if wide { storeSIMD8(row.high, target + 8) }
+            guard i < rows && i < store.rows else { return }
+            Self.store(row, to: store.c + i * store.ldc, store.alpha, store.beta, store.bias, wide: wide)
         }
         put(c0, 0); put(c1, 1); put(c2, 2); put(c3, 3); put(c4, 4); put(c5, 5)
     }

@@ -37,14 +37,13 @@ protocol GEMMMicroKernel {
     /// The row counts of the smaller kernels for edge tiles (`GEMM+EdgeKernels.swift`).
     static var edgeRows: (small: Int, medium: Int) { get }
 
-    /// The top-left `rows` (≤ MR) × NR, or (`wide` false) × W, of alpha · Ã · B̃, into `tile` (row
-    /// stride NR), for a tile on the edge of C (`GEMM+EdgeKernels.swift`, which calls it with
-    /// constants). Those numbers are the very bits `microKernel` would store there (the same FMA
-    /// chains from zero, the same scaling), but the rows and columns past the edge, zero padding
-    /// in Ã and B̃, are not computed.
+    /// The top-left `rows` (≤ MR) × NR, or (`wide` false) × W, of the tile, stored as `microKernel`
+    /// stores it (C = alpha · Ã · B̃ + beta · C, or + bias, at `store`), for a tile on the edge of C
+    /// (`GEMM+EdgeKernels.swift`, which calls it with constants). Those numbers are the very bits
+    /// `microKernel` would store there (the same FMA chains from zero, the same store), but the rows
+    /// and columns past the edge, zero padding in Ã and B̃, are neither computed nor stored.
     static func edgeProduct(
-        rows: Int, wide: Bool, kc: Int, a: UnsafePointer<Float>, b: UnsafePointer<Float>,
-        tile: UnsafeMutablePointer<Float>, alpha: Float)
+        rows: Int, wide: Bool, kc: Int, a: UnsafePointer<Float>, b: UnsafePointer<Float>, _ store: EdgeStore)
 
     /// Copies op(A)[rows, slice] into slivers of MR rows, each [KC, W] (`GEMM+Packing.swift`).
     static func packA(
@@ -73,19 +72,24 @@ enum Tile14x32: GEMMMicroKernel {
 
     /// C[i, j..<j+32] = alpha · row + beta · C[i, j..<j+32], or alpha · row + bias; C is not read
     /// when beta is 0 or there is a bias. (alpha · row + bias is rounded as copying the bias into C
-    /// and adding with beta = 1 would round it.)
+    /// and adding with beta = 1 would round it.) With `wide` false, the left 16 columns only, each
+    /// with the same operations (an edge tile's, `GEMM+EdgeKernels.swift`).
     @inline(__always)
     static func store(
-        _ row: TileRow, to c: UnsafeMutablePointer<Float>, _ alpha: Float, _ beta: Float, _ bias: UnsafePointer<Float>?
+        _ row: TileRow, to c: UnsafeMutablePointer<Float>, _ alpha: Float, _ beta: Float, _ bias: UnsafePointer<Float>?,
+        wide: Bool = true
     ) {
         let row = row.scaled(by: alpha)
         if let bias {
             storeSIMD16(row.low + loadSIMD16(bias), c)
-            storeSIMD16(row.high + loadSIMD16(bias + 16), c + 16)
+            if wide { storeSIMD16(row.high + loadSIMD16(bias + 16), c + 16) }
         } else if beta != 0 {
-            row.store(to: c, adding: SIMD16(repeating: beta), SIMD16(repeating: beta))
+            let beta = SIMD16<Float>(repeating: beta)
+            storeSIMD16(row.low.addingProduct(beta, loadSIMD16(c)), c)
+            if wide { storeSIMD16(row.high.addingProduct(beta, loadSIMD16(c + 16)), c + 16) }
         } else {
-            row.store(to: c)
+            storeSIMD16(row.low, c)
+            if wide { storeSIMD16(row.high, c + 16) }
         }
     }
 
@@ -144,21 +148,24 @@ enum Tile6x16: GEMMMicroKernel {
     static var summary: String { "6×16 of SIMD8 (12 ymm accumulators)" }
 
     /// C[i, j..<j+16] = alpha · row + beta · C[i, j..<j+16], or alpha · row + bias; C is not read
-    /// when beta is 0 or there is a bias.
+    /// when beta is 0 or there is a bias. With `wide` false, the left 8 columns only.
     @inline(__always)
     static func store(
         _ row: NarrowTileRow, to c: UnsafeMutablePointer<Float>, _ alpha: Float, _ beta: Float,
-        _ bias: UnsafePointer<Float>?
+        _ bias: UnsafePointer<Float>?, wide: Bool = true
     ) {
         // Times 1 is exact: skipping it changes no bit, and saves 12 multiplies per tile when K is short.
         let row = alpha == 1 ? row : row.scaled(by: alpha)
         if let bias {
             storeSIMD8(row.low + loadSIMD8(bias), c)
-            storeSIMD8(row.high + loadSIMD8(bias + 8), c + 8)
+            if wide { storeSIMD8(row.high + loadSIMD8(bias + 8), c + 8) }
         } else if beta != 0 {
-            row.store(to: c, adding: beta)
+            let beta = SIMD8<Float>(repeating: beta)
+            storeSIMD8(row.low.addingProduct(beta, loadSIMD8(c)), c)
+            if wide { storeSIMD8(row.high.addingProduct(beta, loadSIMD8(c + 8)), c + 8) }
         } else {
-            row.store(to: c)
+            storeSIMD8(row.low, c)
+            if wide { storeSIMD8(row.high, c + 8) }
         }
     }
 

@@ -378,12 +378,18 @@ extension PortableGEMM {
                 if height == mr && width == nr {
                     K.microKernel(kc: kc, a: sliverA, b: sliverB, c: c, ldc: op.ldc, alpha: op.alpha, beta: beta,
                                   bias: bias.map { $0 + jr })
+                } else if width == nr || width == K.width {
+                    // Edge tile whose columns are the kernel's (both vectors, or one): a smaller
+                    // kernel computes its rows and stores them as `microKernel` would.
+                    K.edgeKernel(kc: kc, rows: height, columns: width, a: sliverA, b: sliverB, c: c, ldc: op.ldc,
+                                 alpha: op.alpha, beta: beta, bias: bias.map { $0 + jr })
                 } else {
-                    // Edge tile: compute its valid corner into `tile` and add that to C. The same
-                    // single-rounding FMA as the micro-kernel's store, so that an element gets the
-                    // same bits whether it falls in a full tile or an edge tile (whose position
-                    // depends on how C was cut among threads).
-                    K.edgeKernel(kc: kc, rows: height, columns: width, a: sliverA, b: sliverB, tile: tile, alpha: op.alpha)
+                    // Ragged columns: compute the kernel's columns into `tile` and add the valid
+                    // ones to C. The same single-rounding FMA as the micro-kernel's store, so that
+                    // an element gets the same bits whether it falls in a full tile or an edge tile
+                    // (whose position depends on how C was cut among threads).
+                    K.edgeKernel(kc: kc, rows: height, columns: width, a: sliverA, b: sliverB, c: tile, ldc: nr,
+                                 alpha: op.alpha, beta: 0, bias: nil)
                     for i in 0..<height {
                         for j in 0..<width {
                             let product = tile[i * nr + j]

@@ -95,12 +95,4 @@ public struct NarrowTileRow {
         storeSIMD8(low, c)
         storeSIMD8(high, c + 8)
     }
-
-    /// C[0..<16] = C · factor + row, rounded once per element.
-    @_transparent
-    public func store(to c: UnsafeMutablePointer<Float>, adding factor: Float) {
-        let factor = SIMD8<Float>(repeating: factor)
-        storeSIMD8(low.addingProduct(factor, loadSIMD8(c)), c)
-        storeSIMD8(high.addingProduct(factor, loadSIMD8(c + 8)), c + 8)
-    }
 }
