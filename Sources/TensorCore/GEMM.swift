@@ -47,12 +47,23 @@ public enum GEMM {
 
     /// Backends that can run on this machine, best first.
     ///
-    /// On an AVX-512 machine our own GEMM comes first: its 14 × 32 tile is written for the 32 zmm
-    /// registers (`bench gemm` compares it with OpenBLAS on yours; Benchmarks/README.md notes what
-    /// it measured where). Elsewhere the vendor's library leads.
+    /// On x86-64 our own GEMM comes before OpenBLAS: its tiles (14 × 32 for the 32 zmm registers
+    /// of AVX-512, 6 × 16 for the 16 ymm ones of AVX2) keep up with OpenBLAS on large squares and
+    /// beat it on the lessons' skinny products, and its numbers are the same bits on every x86-64
+    /// CPU, so a lesson reproduces its notes wherever it runs (`bench gemm` compares the two on
+    /// yours; Benchmarks/README.md notes what it measured where). With AVX-512 it also comes
+    /// before Accelerate; elsewhere (ARM, and Accelerate on an AVX2 Mac) the vendor's library leads.
     public static var availableBackends: [GEMMBackend] {
-        let order: [GEMMBackend] = SystemInfo.compiledForAVX512
-            ? [.portable, .accelerate, .openBLAS] : [.accelerate, .openBLAS, .portable]
+        let order: [GEMMBackend]
+        if SystemInfo.compiledForAVX512 {
+            order = [.portable, .accelerate, .openBLAS]
+        } else {
+            #if arch(x86_64)
+            order = [.accelerate, .portable, .openBLAS]
+            #else
+            order = [.accelerate, .openBLAS, .portable]
+            #endif
+        }
         return order.filter(\.isAvailable)
     }
 
