@@ -26,13 +26,21 @@ import TensorCore
 ///   - hidden: h, [B, H].
 ///   - hiddenWeight: W_hh, [3H, H].
 ///   - hiddenBias: b_hh, [3H].
+///   - packedHiddenWeight: W_hh packed for this pass (`PackedWeight(hiddenWeight)`), when the
+///     caller runs many steps with it; the same bits as without.
 /// - Returns: h', [B, H].
-public func gruStep(inputGates: Variable, hidden: Variable, hiddenWeight: Variable, hiddenBias: Variable) throws -> Variable {
+public func gruStep(
+    inputGates: Variable, hidden: Variable, hiddenWeight: Variable, hiddenBias: Variable,
+    packedHiddenWeight: PackedWeight? = nil
+) throws -> Variable {
     let (b, h) = (hidden.shape.first ?? 0, hidden.shape.last ?? 0)
     guard hidden.value.rank == 2, inputGates.shape == [b, 3 * h], hiddenWeight.shape == [3 * h, h],
           hiddenBias.shape == [3 * h] else {
         throw TensorError.shapeMismatch("gruStep: inputGates \(inputGates.shape), hidden \(hidden.shape), "
                                         + "hiddenWeight \(hiddenWeight.shape), hiddenBias \(hiddenBias.shape) (want [B, 3H], [B, H], [3H, H], [3H])")
+    }
+    if let packedHiddenWeight, packedHiddenWeight.weight !== hiddenWeight {
+        throw TensorError.invalidArgument("gruStep: packedHiddenWeight was packed from another weight than hiddenWeight")
     }
     let gates = GRUGates(hidden: h)
     // saved: [B, 4H] rows of r | z | n | gh_n, for the backward rule.
@@ -40,7 +48,7 @@ public func gruStep(inputGates: Variable, hidden: Variable, hiddenWeight: Variab
     let y = Kernels.makeOverwriting([b, h]) { out, _ in
         saved.withUnsafeMutableBufferPointer { saved in
             gates.hiddenProjection(rows: b, h: hidden.value, ldh: h, weight: hiddenWeight.value, bias: hiddenBias.value,
-                                   into: saved.baseAddress!)
+                                   into: saved.baseAddress!, packedWeight: packedHiddenWeight?.transposed)
             inputGates.value.withUnsafeBufferPointer { gi in
                 hidden.value.withUnsafeBufferPointer { hv in
                     for row in 0..<b {
@@ -79,8 +87,12 @@ public func gruStep(inputGates: Variable, hidden: Variable, hiddenWeight: Variab
         gates.parameterGradients(rows: b, dGH: dGH, h: hidden.value, weight: hiddenWeight, bias: hiddenBias)
         if hidden.requiresGrad {   // ∂L/∂h = G ⊙ z + (∂L/∂gh) W_hh
             dGH.withUnsafeBufferPointer { dgh in
-                hiddenWeight.value.withUnsafeBufferPointer { w in
-                    dHidden.withUnsafeMutableBufferPointer { dh in
+                dHidden.withUnsafeMutableBufferPointer { dh in
+                    if let packedB = packedHiddenWeight?.plain {
+                        Kernels.sgemm(m: b, a: dgh.baseAddress!, lda: 3 * h, packedB: packedB, beta: 1, c: dh.baseAddress!, ldc: h)
+                        return
+                    }
+                    hiddenWeight.value.withUnsafeBufferPointer { w in
                         Kernels.sgemm(m: b, n: h, k: 3 * h, a: dgh.baseAddress!, lda: 3 * h, b: w.baseAddress!, ldb: h,
                                       beta: 1, c: dh.baseAddress!, ldc: h)
                     }
@@ -216,8 +228,14 @@ struct GRUGates {
 
     /// gh = h W_hhᵀ + b_hh for `rows` rows into the first 3H of each 4H-wide row of `into`
     /// (h = nil means zeros: gh = b_hh).
-    func hiddenProjection(rows: Int, h: Tensor, ldh: Int, weight: Tensor, bias: Tensor, into: UnsafeMutablePointer<Float>) {
-        h.withUnsafeBufferPointer { hiddenProjection(rows: rows, h: $0.baseAddress!, ldh: ldh, weight: weight, bias: bias, into: into) }
+    func hiddenProjection(
+        rows: Int, h: Tensor, ldh: Int, weight: Tensor, bias: Tensor, into: UnsafeMutablePointer<Float>,
+        packedWeight: GEMMPackedB? = nil
+    ) {
+        h.withUnsafeBufferPointer {
+            hiddenProjection(rows: rows, h: $0.baseAddress!, ldh: ldh, weight: weight, bias: bias, into: into,
+                             packedWeight: packedWeight)
+        }
     }
 
     /// `packedWeight`: W_hhᵀ packed by `Kernels.packedB(transB: true, weight)`, when the caller

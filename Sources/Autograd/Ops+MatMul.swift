@@ -100,8 +100,10 @@ public func linearGELU(_ x: Variable, weight: Variable, bias: Variable? = nil) t
 struct AffineMap {
     let x: Variable, weight: Variable, bias: Variable?
     let rows: Int, inputs: Int, outputs: Int
+    /// The weight packed beforehand (`PackedWeight`), or nil: the GEMMs pack it.
+    let packed: PackedWeight?
 
-    init(_ x: Variable, weight: Variable, bias: Variable?) throws {
+    init(_ x: Variable, weight: Variable, bias: Variable?, packed: PackedWeight? = nil) throws {
         guard weight.value.rank == 2, x.value.rank >= 1, x.shape.last == weight.shape[1] else {
             throw TensorError.shapeMismatch("linear: input \(x.shape) and weight \(weight.shape) (want [..., in] and [out, in])")
         }
@@ -109,7 +111,7 @@ struct AffineMap {
         if let bias, bias.shape != [outputs] {
             throw TensorError.shapeMismatch("linear: bias \(bias.shape) should be [\(outputs)]")
         }
-        (self.x, self.weight, self.bias) = (x, weight, bias)
+        (self.x, self.weight, self.bias, self.packed) = (x, weight, bias, packed)
         rows = x.value.count / Swift.max(1, inputs)
     }
 
@@ -131,10 +133,19 @@ struct AffineMap {
                                 for r in 0..<rows { (out + r * outputs).update(from: bv.baseAddress!, count: outputs) }
                                 return
                             }
+                            if let packedB = packed?.transposed {
+                                // b in every row, then += x Wᵀ: the bits of the GEMM's bias store.
+                                for r in 0..<rows { (out + r * outputs).update(from: bv.baseAddress!, count: outputs) }
+                                Kernels.sgemm(m: rows, a: xv.baseAddress!, lda: inputs, packedB: packedB, beta: 1,
+                                              c: out, ldc: outputs)
+                                return
+                            }
                             Kernels.sgemm(transB: true, m: rows, n: outputs, k: inputs,
                                           a: xv.baseAddress!, lda: inputs, b: wv.baseAddress!, ldb: inputs,
                                           bias: bv.baseAddress!, c: out, ldc: outputs)
                         }
+                    } else if inputs > 0, let packedB = packed?.transposed {
+                        Kernels.sgemm(m: rows, a: xv.baseAddress!, lda: inputs, packedB: packedB, c: out, ldc: outputs)
                     } else if inputs > 0 {
                         Kernels.sgemm(transB: true, m: rows, n: outputs, k: inputs,
                                       a: xv.baseAddress!, lda: inputs, b: wv.baseAddress!, ldb: inputs,
@@ -154,8 +165,12 @@ struct AffineMap {
             if x.requiresGrad {
                 x.accumulate(weight.value.withUnsafeBufferPointer { wv in
                     Kernels.makeOverwriting(x.shape) { dX, _ in
-                        Kernels.sgemm(m: rows, n: inputs, k: outputs, a: g.baseAddress!, lda: outputs,
-                                      b: wv.baseAddress!, ldb: inputs, c: dX, ldc: inputs)
+                        if let packedB = packed?.plain {
+                            Kernels.sgemm(m: rows, a: g.baseAddress!, lda: outputs, packedB: packedB, c: dX, ldc: inputs)
+                        } else {
+                            Kernels.sgemm(m: rows, n: inputs, k: outputs, a: g.baseAddress!, lda: outputs,
+                                          b: wv.baseAddress!, ldb: inputs, c: dX, ldc: inputs)
+                        }
                     }
                 })
             }

@@ -3,7 +3,7 @@
 // elementary ops (sigmoid, tanh, slices, softmax, matmul), which the other gradient tests check.
 // B = batch, T = time steps, I = input width, H = hidden width, A = attention width, K = key width.
 
-import Autograd
+@testable import Autograd
 import Testing
 import TensorCore
 import TestSupport
@@ -49,6 +49,64 @@ private func gruStepOpByOp(_ gi: Variable, _ h: Variable, _ w: Variable, _ bias:
         for (fusedGradient, v) in zip(fusedGradients, [gi, hidden, w, bias]) {
             expectClose(fusedGradient, v.grad!, rtol: 1e-4, atol: 1e-5)
         }
+    }
+
+    // MARK: - Weights packed once for a pass
+
+    /// A decoder's steps with W_ih, W_hh and W₁ packed once (`PackedWeight`) give the bits of the
+    /// same steps packing them each time: the states and every gradient, over three steps that
+    /// reuse the packs. 33 rows and 3H = 60 columns put edge tiles on both sides of C; with the
+    /// library backend nothing is packed and the steps fall back to `linear`.
+    @Test(arguments: [GEMMBackend.portable, .openBLAS])
+    func packedWeightsGiveTheBitsOfPackingEachStep(backend: GEMMBackend) throws {
+        guard backend.isAvailable else { return }
+        try GEMM.$override.withValue(backend) {
+            var rng = SeededGenerator(seed: 3)
+            let cell = GRUCell(inputs: 7, hidden: 20, generator: &rng)
+            let attention = AdditiveAttention(queryWidth: 20, keyWidth: 9, width: 11, generator: &rng)
+            let x = Variable(randomInputs([33, 7], seed: 61), requiresGrad: true)
+            let h0 = Variable(randomInputs([33, 20], seed: 62), requiresGrad: true)
+            let keys = Variable(randomInputs([33, 4, 9], seed: 63), requiresGrad: true)
+            let leaves = cell.parameters + attention.parameters + [x, h0, keys]
+            func run(packed: Bool) throws -> (Tensor, [Tensor]) {
+                for v in leaves { v.grad = nil }
+                let cellWeights = packed ? try cell.packed() : nil
+                let query = packed ? try PackedWeight(attention.queryProjection.weight) : nil
+                if packed { #expect((cellWeights!.hiddenWeight.transposed != nil) == (backend == .portable)) }
+                var h = h0, total: Variable?
+                for _ in 0..<3 {
+                    let context = try attention.attend(query: h, keys: keys, projectedKeys: attention.projectKeys(keys),
+                                                       packedQueryWeight: query).context
+                    h = try cellWeights.map { try cell(x + context.slice(axis: 1, 0..<7), h, packed: $0) }
+                        ?? cell(x + context.slice(axis: 1, 0..<7), h)
+                    total = try total.map { try $0 + h } ?? h
+                }
+                total!.backward(seed: randomInputs([33, 20], seed: 64))
+                return (total!.value, leaves.map { $0.grad! })
+            }
+            func differing(_ p: Tensor, _ q: Tensor) -> Int {
+                zip(p.scalars, q.scalars).filter { $0.bitPattern != $1.bitPattern }.count
+            }
+            let (packedValue, packedGradients) = try run(packed: true)
+            let (value, gradients) = try run(packed: false)
+            #expect(differing(packedValue, value) == 0, "states")
+            for (index, (p, q)) in zip(packedGradients, gradients).enumerated() {
+                #expect(differing(p, q) == 0, "gradient of leaf \(index), \(p.shape)")
+            }
+        }
+    }
+
+    /// Packed weights are checked against the layer that uses them.
+    @Test func packedWeightsOfAnotherLayerAreRefused() throws {
+        var rng = SeededGenerator(seed: 4)
+        let cell = GRUCell(inputs: 3, hidden: 4, generator: &rng), other = GRUCell(inputs: 3, hidden: 4, generator: &rng)
+        let x = Variable(randomInputs([2, 3], seed: 71)), h = Variable(randomInputs([2, 4], seed: 72))
+        #expect(throws: TensorError.self) { try cell(x, h, packed: other.packed()) }
+        #expect(throws: TensorError.self) {
+            try gruStep(inputGates: Variable(randomInputs([2, 12], seed: 73)), hidden: h, hiddenWeight: cell.hiddenWeight,
+                        hiddenBias: cell.hiddenBias, packedHiddenWeight: PackedWeight(other.hiddenWeight))
+        }
+        #expect(throws: TensorError.self) { try PackedWeight(Variable(randomInputs([4], seed: 74))) }
     }
 
     // MARK: - gruSequence

@@ -67,12 +67,24 @@ public final class AdditiveAttention: Module {
     /// the weights come back as a plain tensor (for plotting), not as a variable.
     ///
     /// - Parameters: as `callAsFunction`; `projectedKeys` must be `projectKeys(keys)`.
+    ///   `packedQueryWeight`: W₁ packed for this pass (`PackedWeight(queryProjection.weight)`),
+    ///   for a decoder that attends at every step; the same bits as without.
     /// - Returns: the context [B, K] and the attention weights α [B, T].
     public func attend(
-        query: Variable, keys: Variable, projectedKeys: Variable, keyLengths: [Int]? = nil
+        query: Variable, keys: Variable, projectedKeys: Variable, keyLengths: [Int]? = nil,
+        packedQueryWeight: PackedWeight? = nil
     ) throws -> (context: Variable, weights: Tensor) {
-        try additiveAttention(query: queryProjection(query), projectedKeys: projectedKeys, scoreWeight: score.weight,
-                              keys: keys, keyLengths: keyLengths)
+        let projectedQuery: Variable
+        if let packedQueryWeight {
+            guard packedQueryWeight.weight === queryProjection.weight else {
+                throw TensorError.invalidArgument("AdditiveAttention: packedQueryWeight is not this layer's W₁")
+            }
+            projectedQuery = try linear(query, weight: packedQueryWeight, bias: queryProjection.bias)
+        } else {
+            projectedQuery = try queryProjection(query)
+        }
+        return try additiveAttention(query: projectedQuery, projectedKeys: projectedKeys, scoreWeight: score.weight,
+                                     keys: keys, keyLengths: keyLengths)
     }
 
     public var namedParameters: [NamedParameter] {

@@ -40,6 +40,28 @@ public final class GRUCell: Module {
         try step(inputGates: linear(x, weight: inputWeight, bias: inputBias), hidden: h)
     }
 
+    /// W_ih and W_hh packed for the steps of one pass (`PackedWeight`): pack after the weights
+    /// change, then step with `callAsFunction(_:_:packed:)`.
+    public struct Packed {
+        public let inputWeight: PackedWeight, hiddenWeight: PackedWeight
+    }
+
+    /// Both weight matrices, packed as they are now.
+    public func packed() throws -> Packed {
+        try Packed(inputWeight: PackedWeight(inputWeight), hiddenWeight: PackedWeight(hiddenWeight))
+    }
+
+    /// The same step as `callAsFunction(_:_:)`, bit for bit, with the weights packed beforehand:
+    /// a decoder that runs this cell step by step packs them once per pass, not twice per step.
+    /// - Throws: `TensorError.invalidArgument` when `packed` is another cell's.
+    public func callAsFunction(_ x: Variable, _ h: Variable, packed: Packed) throws -> Variable {
+        guard packed.inputWeight.weight === inputWeight, packed.hiddenWeight.weight === hiddenWeight else {
+            throw TensorError.invalidArgument("GRUCell: the packed weights are another cell's")
+        }
+        return try gruStep(inputGates: linear(x, weight: packed.inputWeight, bias: inputBias), hidden: h,
+                           hiddenWeight: hiddenWeight, hiddenBias: hiddenBias, packedHiddenWeight: packed.hiddenWeight)
+    }
+
     /// The step from the input's share of the gates, x W_ihᵀ + b_ih ([B, 3H]), computed
     /// elsewhere (e.g. for all time steps at once): one fused op, `gruStep`.
     /// - Returns: h', [B, H]
