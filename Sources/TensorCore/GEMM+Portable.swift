@@ -29,8 +29,9 @@
 //    panel of packed B sits in L3. Every float fetched from memory is reused about MR, NR or MC
 //    times from a faster level. The sizes follow from the caches this machine reports.
 // 4. Edge tiles. When M or N is not a multiple of the tile, a smaller kernel computes the valid
-//    part of the tile (fewer rows, one vector of columns when that is enough) into a small
-//    scratch tile, whose valid part is then added to C (`GEMM+EdgeKernels.swift`).
+//    part of the tile (fewer rows, one vector of columns when that is enough) and stores its rows
+//    into C; when the columns are ragged, into a small scratch tile, whose valid part is then
+//    added to C (`GEMM+EdgeKernels.swift`).
 // 5. Threads. C is cut into as many rectangles as there are threads; each rectangle is an
 //    independent GEMM with its own packing buffers, so threads never wait for each other.
 //    Every C[i, j] is the same sum in the same order (K slices of KC, each summed by one FMA
