@@ -34,6 +34,13 @@ protocol GEMMMicroKernel {
         kc: Int, a: UnsafePointer<Float>, b: UnsafePointer<Float>,
         c: UnsafeMutablePointer<Float>, ldc: Int, alpha: Float, beta: Float, bias: UnsafePointer<Float>?)
 
+    /// `microKernel` with A read in place: its MR rows are rows of a row-major A, `lda` floats
+    /// apart, starting at `a` (at the slice's first step of K), instead of a packed sliver. The
+    /// same FMAs in the same order, so the same bits (`PortableGEMM.readsAInPlace` says when).
+    static func microKernel(
+        kc: Int, rowsOfA a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>,
+        c: UnsafeMutablePointer<Float>, ldc: Int, alpha: Float, beta: Float, bias: UnsafePointer<Float>?)
+
     /// The row counts of the smaller kernels for edge tiles (`GEMM+EdgeKernels.swift`).
     static var edgeRows: (small: Int, medium: Int) { get }
 
@@ -136,6 +143,50 @@ enum Tile14x32: GEMMMicroKernel {
     }
 }
 
+extension Tile14x32 {
+    /// `microKernel` reading its 14 rows of A in place, `lda` apart.
+    ///
+    /// The 14 broadcasts of a step come from four row pointers (rows 0, 3, 6 and 10) plus 0, 1 or
+    /// 2 times lda, plus 6 or 10 times lda for rows 9 and 13: x86 addressing adds a register
+    /// times 1, 2, 4 or 8, so few pointers and no per-row arithmetic (objdump: the loop is 28
+    /// `vfmadd231ps`, 14 `vbroadcastss` from memory and a few integer additions).
+    @inline(never)
+    static func microKernel(
+        kc: Int, rowsOfA a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>,
+        c: UnsafeMutablePointer<Float>, ldc: Int, alpha: Float, beta: Float, bias: UnsafePointer<Float>?
+    ) {
+        for i in 0..<14 {
+            tp_prefetch_for_write(c + i * ldc)
+            tp_prefetch_for_write(c + i * ldc + 16)
+        }
+        var c0 = TileRow(), c1 = TileRow(), c2 = TileRow(), c3 = TileRow(), c4 = TileRow()
+        var c5 = TileRow(), c6 = TileRow(), c7 = TileRow(), c8 = TileRow(), c9 = TileRow()
+        var c10 = TileRow(), c11 = TileRow(), c12 = TileRow(), c13 = TileRow()
+        let l = lda
+        var a0 = a, a3 = a + 3 * l, a6 = a + 6 * l, a10 = a + 10 * l
+        var b = b
+        for _ in 0..<kc {
+            let b0 = loadSIMD16(b), b1 = loadSIMD16(b + 16)
+            c0.add(a0[0], times: b0, b1); c1.add(a0[l], times: b0, b1)
+            c2.add(a0[2 * l], times: b0, b1); c3.add(a3[0], times: b0, b1)
+            c4.add(a3[l], times: b0, b1); c5.add(a3[2 * l], times: b0, b1)
+            c6.add(a6[0], times: b0, b1); c7.add(a6[l], times: b0, b1)
+            c8.add(a6[2 * l], times: b0, b1); c9.add(a3[6 * l], times: b0, b1)
+            c10.add(a10[0], times: b0, b1); c11.add(a10[l], times: b0, b1)
+            c12.add(a10[2 * l], times: b0, b1); c13.add(a3[10 * l], times: b0, b1)
+            a0 += 1; a3 += 1; a6 += 1; a10 += 1
+            b += 32
+        }
+        store(c0, to: c, alpha, beta, bias); store(c1, to: c + ldc, alpha, beta, bias)
+        store(c2, to: c + 2 * ldc, alpha, beta, bias); store(c3, to: c + 3 * ldc, alpha, beta, bias)
+        store(c4, to: c + 4 * ldc, alpha, beta, bias); store(c5, to: c + 5 * ldc, alpha, beta, bias)
+        store(c6, to: c + 6 * ldc, alpha, beta, bias); store(c7, to: c + 7 * ldc, alpha, beta, bias)
+        store(c8, to: c + 8 * ldc, alpha, beta, bias); store(c9, to: c + 9 * ldc, alpha, beta, bias)
+        store(c10, to: c + 10 * ldc, alpha, beta, bias); store(c11, to: c + 11 * ldc, alpha, beta, bias)
+        store(c12, to: c + 12 * ldc, alpha, beta, bias); store(c13, to: c + 13 * ldc, alpha, beta, bias)
+    }
+}
+
 // MARK: - 6 × 16 of SIMD8, for AVX2 (and NEON)
 
 /// The tile for 16 vector registers of 8 floats (AVX2's ymm): 6 rows × 2 vectors = 12
@@ -196,6 +247,37 @@ enum Tile6x16: GEMMMicroKernel {
             c2.add(a[2], times: b0, b1); c3.add(a[3], times: b0, b1)
             c4.add(a[4], times: b0, b1); c5.add(a[5], times: b0, b1)
             a += 8
+            b += 16
+        }
+        store(c0, to: c, alpha, beta, bias); store(c1, to: c + ldc, alpha, beta, bias)
+        store(c2, to: c + 2 * ldc, alpha, beta, bias); store(c3, to: c + 3 * ldc, alpha, beta, bias)
+        store(c4, to: c + 4 * ldc, alpha, beta, bias); store(c5, to: c + 5 * ldc, alpha, beta, bias)
+    }
+}
+
+extension Tile6x16 {
+    /// `microKernel` reading its 6 rows of A in place, `lda` apart: two row pointers (rows 0 and
+    /// 3) plus 0, 1 or 2 times lda.
+    @inline(never)
+    static func microKernel(
+        kc: Int, rowsOfA a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>,
+        c: UnsafeMutablePointer<Float>, ldc: Int, alpha: Float, beta: Float, bias: UnsafePointer<Float>?
+    ) {
+        for i in 0..<6 {
+            tp_prefetch_for_write(c + i * ldc)
+            tp_prefetch_for_write(c + i * ldc + 15)
+        }
+        var c0 = NarrowTileRow(), c1 = NarrowTileRow(), c2 = NarrowTileRow()
+        var c3 = NarrowTileRow(), c4 = NarrowTileRow(), c5 = NarrowTileRow()
+        let l = lda
+        var a0 = a, a3 = a + 3 * l
+        var b = b
+        for _ in 0..<kc {
+            let b0 = loadSIMD8(b), b1 = loadSIMD8(b + 8)
+            c0.add(a0[0], times: b0, b1); c1.add(a0[l], times: b0, b1)
+            c2.add(a0[2 * l], times: b0, b1); c3.add(a3[0], times: b0, b1)
+            c4.add(a3[l], times: b0, b1); c5.add(a3[2 * l], times: b0, b1)
+            a0 += 1; a3 += 1
             b += 16
         }
         store(c0, to: c, alpha, beta, bias); store(c1, to: c + ldc, alpha, beta, bias)

@@ -23,7 +23,8 @@
 // 2. Packing. Before the kernel runs, the pieces of A and B it will read are copied into
 //    contiguous buffers in exactly the order it reads them. Transposes, leading dimensions and
 //    ragged edges (zero padding) are handled there once, so the micro-kernel has a single shape
-//    and streams memory linearly.
+//    and streams memory linearly. (A stored [M, K] with few slivers of B to reuse a packed copy,
+//    as in a small model's products, is read in place instead: `readsAInPlace`.)
 // 3. Cache blocking. K is cut into KC-long slices, so that a KC × NR sliver of packed B stays
 //    in L1 while the kernel sweeps down an MC × KC block of packed A held in L2, and a KC × NC
 //    panel of packed B sits in L3. Every float fetched from memory is reused about MR, NR or MC
@@ -353,20 +354,46 @@ extension PortableGEMM {
                 let bias = pc == 0 ? op.bias.map { $0 + panelColumns.lowerBound } : nil
                 for ic in stride(from: rows.lowerBound, to: rows.upperBound, by: blocking.mc) {
                     let blockRows = ic..<min(ic + blocking.mc, rows.upperBound)
-                    K.packA(op, rows: blockRows, slice: slice, into: packedA)
+                    let inPlace = readsAInPlace(transA: op.transA, lda: op.lda, columns: panelColumns.count, nr: K.nr)
+                    if !inPlace {
+                        K.packA(op, rows: blockRows, slice: slice, into: packedA)
+                    } else if blockRows.count % K.mr != 0 {
+                        // Full slivers are read in place; the last rows, for an edge kernel, packed.
+                        let full = blockRows.count / K.mr * K.mr
+                        K.packA(op, rows: (blockRows.lowerBound + full)..<blockRows.upperBound, slice: slice,
+                                into: packedA + full / K.mr * slice.count * K.aStride)
+                    }
                     macroKernel(K.self, op, rows: blockRows, columns: panelColumns, kc: slice.count,
-                                packedA: packedA, packedB: panelB, tile: tile, beta: beta, bias: bias)
+                                packedA: packedA, packedB: panelB, tile: tile, beta: beta, bias: bias,
+                                aInPlace: inPlace ? op.a + slice.lowerBound : nil)
                 }
             }
         }
     }
 
-    /// Every MR × NR tile of C[rows, columns] from one packed block of A and one panel of B.
-    /// The inner loop walks down the rows, so the KC × NR sliver of B stays in L1.
+    /// Whether the micro-kernels read A in place rather than packed, for a panel of `columns`
+    /// columns of C: when A is stored [M, K] (its rows are runs of K, as a kernel step reads them),
+    /// every tile of the panel has the kernel's NR columns (edge-column kernels read packed A),
+    /// and the rows are not a multiple of 2 KiB apart.
+    ///
+    /// Packing A costs a transpose per number, and it pays for itself over the NR-column slivers
+    /// of B that reuse it. The skinny products of a small model have few (N = 64: two), and there
+    /// reading A in place ran 9–10% faster (`bench gemm`, three of its training shapes). Rows 2 KiB
+    /// apart, or a multiple of that, share one or two of L1's sets (64 lines, 4 KiB around), so the
+    /// 14 rows a tile reads would evict each other: A = 1024 × 1024 ran at two thirds of the packed
+    /// speed. The bits are the same either way.
+    static func readsAInPlace(transA: Bool, lda: Int, columns: Int, nr: Int) -> Bool {
+        !transA && columns % nr == 0 && lda % 512 != 0
+    }
+
+    /// Every MR × NR tile of C[rows, columns] from one packed block of A (or, with `aInPlace`, A
+    /// itself at the slice's first step, for its full slivers) and one panel of B. The inner loop
+    /// walks down the rows, so the KC × NR sliver of B stays in L1.
     static func macroKernel<K: GEMMMicroKernel>(
         _: K.Type, _ op: Operands, rows: Range<Int>, columns: Range<Int>, kc: Int,
         packedA: UnsafePointer<Float>, packedB: UnsafePointer<Float>,
-        tile: UnsafeMutablePointer<Float>, beta: Float, bias: UnsafePointer<Float>?
+        tile: UnsafeMutablePointer<Float>, beta: Float, bias: UnsafePointer<Float>?,
+        aInPlace: UnsafePointer<Float>? = nil
     ) {
         let mr = K.mr, nr = K.nr
         for jr in stride(from: 0, to: columns.count, by: nr) {
@@ -376,7 +403,10 @@ extension PortableGEMM {
                 let height = min(mr, rows.count - ir)
                 let sliverA = packedA + ir / mr * kc * K.aStride   // [KC, aStride]
                 let c = op.c + (rows.lowerBound + ir) * op.ldc + columns.lowerBound + jr
-                if height == mr && width == nr {
+                if height == mr && width == nr, let aInPlace {
+                    K.microKernel(kc: kc, rowsOfA: aInPlace + (rows.lowerBound + ir) * op.lda, lda: op.lda, b: sliverB,
+                                  c: c, ldc: op.ldc, alpha: op.alpha, beta: beta, bias: bias.map { $0 + jr })
+                } else if height == mr && width == nr {
                     K.microKernel(kc: kc, a: sliverA, b: sliverB, c: c, ldc: op.ldc, alpha: op.alpha, beta: beta,
                                   bias: bias.map { $0 + jr })
                 } else if width == nr || width == K.width {

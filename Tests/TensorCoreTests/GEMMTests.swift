@@ -218,6 +218,47 @@ struct GEMMAgreementTests {
         #expect(worst < 1e-3, "\(kernel): full tiles differ from the reference by \(worst)")
     }
 
+    /// Reading A in place (A stored [M, K], every tile of the panel NR wide) gives the bits of
+    /// packing it. The same A is stored with a row stride of 512 floats, which the GEMM packs (rows
+    /// 2 KiB apart), and of K = 300, which it reads in place; for both tiles, on one and three
+    /// threads, with rows left over for an edge kernel, two slices of K, alpha, beta and a bias.
+    @Test(arguments: PortableGEMM.Kernel.allCases)
+    func readingAInPlaceGivesTheBitsOfPackingIt(kernel: PortableGEMM.Kernel) {
+        let (m, n, k): (Int, Int, Int) = (47, 64, 300)
+        var random = GEMMTestRandom(seed: 23)
+        let values = (0..<m * k).map { _ in random.nextFloat() }, b = (0..<k * n).map { _ in random.nextFloat() }
+        let c0 = (0..<m * n).map { _ in random.nextFloat() }, bias = (0..<n).map { _ in random.nextFloat() }
+        func product(lda: Int, threads: Int, withBias: Bool) -> [Float] {
+            var a = [Float](repeating: .nan, count: m * lda)     // the gaps between rows are never read
+            for i in 0..<m { for p in 0..<k { a[i * lda + p] = values[i * k + p] } }
+            var c = c0
+            a.withUnsafeBufferPointer { a in b.withUnsafeBufferPointer { b in bias.withUnsafeBufferPointer { bias in
+                c.withUnsafeMutableBufferPointer { c in
+                    GEMM.portable(transA: false, transB: false, m: m, n: n, k: k, alpha: 1.3, a: a.baseAddress!, lda: lda,
+                                  b: b.baseAddress!, ldb: n, beta: withBias ? 0 : 0.3, c: c.baseAddress!, ldc: n,
+                                  threads: threads, kernel: kernel, bias: withBias ? bias.baseAddress! : nil)
+                }
+            } } }
+            return c
+        }
+        let nr = kernel == .tile14x32 ? Tile14x32.nr : Tile6x16.nr
+        #expect(PortableGEMM.readsAInPlace(transA: false, lda: k, columns: n, nr: nr))
+        #expect(!PortableGEMM.readsAInPlace(transA: false, lda: 512, columns: n, nr: nr))
+        for withBias in [false, true] {
+            let packed = product(lda: 512, threads: 1, withBias: withBias)
+            for threads in [1, 3] {
+                let inPlace = product(lda: 300, threads: threads, withBias: withBias)
+                let differing = zip(inPlace, packed).filter { $0.bitPattern != $1.bitPattern }.count
+                #expect(differing == 0, "\(kernel), \(threads) threads, bias \(withBias): \(differing) numbers differ")
+            }
+            var reference = withBias ? (0..<m * n).map { bias[$0 % n] } : c0
+            GEMM.reference(transA: false, transB: false, m: m, n: n, k: k, alpha: 1.3, a: values, lda: k, b: b, ldb: n,
+                           beta: withBias ? 1 : 0.3, c: &reference, ldc: n)
+            let worst = zip(packed, reference).map { abs($0 - $1) }.max() ?? 0
+            #expect(worst < 1e-3, "\(kernel): differs from the reference by \(worst)")
+        }
+    }
+
     /// A long K and a small C (∂W = Gᵀ x) is cut along K, not C, and still gives the bits of one
     /// thread: the slices are added to C in their order, as one thread adds them.
     @Test(arguments: [
