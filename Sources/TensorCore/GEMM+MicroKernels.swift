@@ -23,22 +23,19 @@ protocol GEMMMicroKernel {
     /// "14×32 of SIMD16 (28 zmm accumulators)", for `GEMM.backendDetails`.
     static var summary: String { get }
 
-    /// C[0..<MR, 0..<NR] = alpha · Ã · B̃ + beta · C, or alpha · Ã · B̃ + bias in every row.
+    /// C[0..<MR, 0..<NR] = alpha · Ã · B̃ + beta · C, or alpha · Ã · B̃ + bias in every row, with
+    /// Ã's MR numbers of each step wherever `a` finds them (`RowsOfA`): the loop of the
+    /// micro-kernels (`microKernel`), which call it with a concrete `A` so that it compiles to
+    /// one loop for each.
     ///
     /// - Parameters:
-    ///   - a: packed sliver of A, [KC, W] (MR numbers per step of K, then padding).
+    ///   - a: where A's numbers are: a packed sliver [KC, W] (MR numbers per step of K, then
+    ///     padding), or rows of A itself.
     ///   - b: packed sliver of B, [KC, NR].
     ///   - c: the tile of C, row stride `ldc`; read only when `beta != 0` and there is no bias.
     ///   - bias: NR numbers added to every row in place of beta · C, or nil.
-    static func microKernel(
-        kc: Int, a: UnsafePointer<Float>, b: UnsafePointer<Float>,
-        c: UnsafeMutablePointer<Float>, ldc: Int, alpha: Float, beta: Float, bias: UnsafePointer<Float>?)
-
-    /// `microKernel` with A read in place: its MR rows are rows of a row-major A, `lda` floats
-    /// apart, starting at `a` (at the slice's first step of K), instead of a packed sliver. The
-    /// same FMAs in the same order, so the same bits (`PortableGEMM.readsAInPlace` says when).
-    static func microKernel(
-        kc: Int, rowsOfA a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>,
+    static func tileProduct<A: RowsOfA>(
+        kc: Int, _ a: A, b: UnsafePointer<Float>,
         c: UnsafeMutablePointer<Float>, ldc: Int, alpha: Float, beta: Float, bias: UnsafePointer<Float>?)
 
     /// The row counts of the smaller kernels for edge tiles (`GEMM+EdgeKernels.swift`).
@@ -62,6 +59,26 @@ protocol GEMMMicroKernel {
 }
 
 extension GEMMMicroKernel {
+    /// The micro-kernel on a packed sliver of A, [KC, W] (`tileProduct`).
+    @inline(never)
+    static func microKernel(
+        kc: Int, a: UnsafePointer<Float>, b: UnsafePointer<Float>,
+        c: UnsafeMutablePointer<Float>, ldc: Int, alpha: Float, beta: Float, bias: UnsafePointer<Float>?
+    ) {
+        tileProduct(kc: kc, PackedSliverOfA(a, width: width), b: b, c: c, ldc: ldc, alpha: alpha, beta: beta, bias: bias)
+    }
+
+    /// The micro-kernel reading its MR rows of A in place, `lda` apart, from the slice's first step
+    /// (`RowsOfAInPlace`). The same FMAs in the same order as on a packed sliver, so the same bits
+    /// (`PortableGEMM.readsAInPlace` says when the driver uses it).
+    @inline(never)
+    static func microKernel(
+        kc: Int, rowsOfA a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>,
+        c: UnsafeMutablePointer<Float>, ldc: Int, alpha: Float, beta: Float, bias: UnsafePointer<Float>?
+    ) {
+        tileProduct(kc: kc, RowsOfAInPlace(a, lda: lda), b: b, c: c, ldc: ldc, alpha: alpha, beta: beta, bias: bias)
+    }
+
     /// Columns of the register tile: two vectors.
     static var nr: Int { 2 * width }
     /// Floats per step of K in a packed sliver of A: MR rounded up to a whole vector.
@@ -100,15 +117,16 @@ enum Tile14x32: GEMMMicroKernel {
         }
     }
 
-    /// The 14 × 32 tile product: a is [KC, 16] (14 numbers and 2 zeros per step of K), b is
-    /// [KC, 32], 64-byte aligned.
+    /// The 14 × 32 tile product: a packed sliver is [KC, 16] (14 numbers and 2 zeros per step of
+    /// K), b is [KC, 32], 64-byte aligned.
     ///
     /// The 28 accumulators stay in zmm registers for the whole loop: each step is 2
-    /// loads of B, 14 broadcasts of A and 28 `vfmadd231ps`, nothing else. (Check with
-    /// `objdump -d` on TensorCore's object file: the loop body is 28 zmm FMAs.)
-    @inline(never)
-    static func microKernel(
-        kc: Int, a: UnsafePointer<Float>, b: UnsafePointer<Float>,
+    /// loads of B, 14 broadcasts of A and 28 `vfmadd231ps`, nothing else (with A in place, a few
+    /// integer additions too). (Check with `objdump -d` on TensorCore's object file: the loop body
+    /// of each `microKernel` is 28 zmm FMAs.)
+    @inline(__always)
+    static func tileProduct<A: RowsOfA>(
+        kc: Int, _ a: A, b: UnsafePointer<Float>,
         c: UnsafeMutablePointer<Float>, ldc: Int, alpha: Float, beta: Float, bias: UnsafePointer<Float>?
     ) {
         // As in the 6 × 16 kernel: ask for the tile of C now, so its lines arrive during the loop.
@@ -121,7 +139,7 @@ enum Tile14x32: GEMMMicroKernel {
         var c10 = TileRow(), c11 = TileRow(), c12 = TileRow(), c13 = TileRow()
         var a = a, b = b
         for _ in 0..<kc {
-            tp_prefetch(a + 128)
+            a.prefetch()
             let b0 = loadSIMD16(b), b1 = loadSIMD16(b + 16)
             c0.add(a[0], times: b0, b1); c1.add(a[1], times: b0, b1)
             c2.add(a[2], times: b0, b1); c3.add(a[3], times: b0, b1)
@@ -130,7 +148,7 @@ enum Tile14x32: GEMMMicroKernel {
             c8.add(a[8], times: b0, b1); c9.add(a[9], times: b0, b1)
             c10.add(a[10], times: b0, b1); c11.add(a[11], times: b0, b1)
             c12.add(a[12], times: b0, b1); c13.add(a[13], times: b0, b1)
-            a += 16
+            a.advance()
             b += 32
         }
         store(c0, to: c, alpha, beta, bias); store(c1, to: c + ldc, alpha, beta, bias)
@@ -143,48 +161,57 @@ enum Tile14x32: GEMMMicroKernel {
     }
 }
 
-extension Tile14x32 {
-    /// `microKernel` reading its 14 rows of A in place, `lda` apart.
-    ///
-    /// The 14 broadcasts of a step come from four row pointers (rows 0, 3, 6 and 10) plus 0, 1 or
-    /// 2 times lda, plus 6 or 10 times lda for rows 9 and 13: x86 addressing adds a register
-    /// times 1, 2, 4 or 8, so few pointers and no per-row arithmetic (objdump: the loop is 28
-    /// `vfmadd231ps`, 14 `vbroadcastss` from memory and a few integer additions).
-    @inline(never)
-    static func microKernel(
-        kc: Int, rowsOfA a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>,
-        c: UnsafeMutablePointer<Float>, ldc: Int, alpha: Float, beta: Float, bias: UnsafePointer<Float>?
-    ) {
-        for i in 0..<14 {
-            tp_prefetch_for_write(c + i * ldc)
-            tp_prefetch_for_write(c + i * ldc + 16)
-        }
-        var c0 = TileRow(), c1 = TileRow(), c2 = TileRow(), c3 = TileRow(), c4 = TileRow()
-        var c5 = TileRow(), c6 = TileRow(), c7 = TileRow(), c8 = TileRow(), c9 = TileRow()
-        var c10 = TileRow(), c11 = TileRow(), c12 = TileRow(), c13 = TileRow()
-        let l = lda
-        var a0 = a, a3 = a + 3 * l, a6 = a + 6 * l, a10 = a + 10 * l
-        var b = b
-        for _ in 0..<kc {
-            let b0 = loadSIMD16(b), b1 = loadSIMD16(b + 16)
-            c0.add(a0[0], times: b0, b1); c1.add(a0[l], times: b0, b1)
-            c2.add(a0[2 * l], times: b0, b1); c3.add(a3[0], times: b0, b1)
-            c4.add(a3[l], times: b0, b1); c5.add(a3[2 * l], times: b0, b1)
-            c6.add(a6[0], times: b0, b1); c7.add(a6[l], times: b0, b1)
-            c8.add(a6[2 * l], times: b0, b1); c9.add(a3[6 * l], times: b0, b1)
-            c10.add(a10[0], times: b0, b1); c11.add(a10[l], times: b0, b1)
-            c12.add(a10[2 * l], times: b0, b1); c13.add(a3[10 * l], times: b0, b1)
-            a0 += 1; a3 += 1; a6 += 1; a10 += 1
-            b += 32
-        }
-        store(c0, to: c, alpha, beta, bias); store(c1, to: c + ldc, alpha, beta, bias)
-        store(c2, to: c + 2 * ldc, alpha, beta, bias); store(c3, to: c + 3 * ldc, alpha, beta, bias)
-        store(c4, to: c + 4 * ldc, alpha, beta, bias); store(c5, to: c + 5 * ldc, alpha, beta, bias)
-        store(c6, to: c + 6 * ldc, alpha, beta, bias); store(c7, to: c + 7 * ldc, alpha, beta, bias)
-        store(c8, to: c + 8 * ldc, alpha, beta, bias); store(c9, to: c + 9 * ldc, alpha, beta, bias)
-        store(c10, to: c + 10 * ldc, alpha, beta, bias); store(c11, to: c + 11 * ldc, alpha, beta, bias)
-        store(c12, to: c + 12 * ldc, alpha, beta, bias); store(c13, to: c + 13 * ldc, alpha, beta, bias)
+// MARK: - Where a micro-kernel finds A
+
+/// The MR numbers of A at the current step of K, for the micro-kernels' loop.
+protocol RowsOfA {
+    /// Row i's number at the current step.
+    subscript(_ i: Int) -> Float { get }
+    /// Moves to the next step of K.
+    mutating func advance()
+    /// Asks for the lines of A a few steps ahead (packed A only: in place, the hardware's stride
+    /// prefetcher follows each row).
+    func prefetch()
+}
+
+/// A packed sliver of A, [KC, W]: the MR numbers of a step are adjacent.
+struct PackedSliverOfA: RowsOfA {
+    var a: UnsafePointer<Float>
+    let width: Int
+
+    @inline(__always) init(_ a: UnsafePointer<Float>, width: Int) { (self.a, self.width) = (a, width) }
+    @inline(__always) subscript(_ i: Int) -> Float { a[i] }
+    @inline(__always) mutating func advance() { a += width }
+    @inline(__always) func prefetch() { tp_prefetch(a + 8 * width) }
+}
+
+/// Up to 14 rows of a row-major A, `lda` apart, read in place: four row pointers (rows 0, 3, 6
+/// and 10) plus 0, 1 or 2 times lda (6 or 10 times for rows 9 and 13), which x86 addressing adds
+/// to a pointer for free, so the loop needs few registers and no arithmetic per row.
+struct RowsOfAInPlace: RowsOfA {
+    var a0: UnsafePointer<Float>, a3: UnsafePointer<Float>, a6: UnsafePointer<Float>, a10: UnsafePointer<Float>
+    let lda: Int
+
+    @inline(__always) init(_ a: UnsafePointer<Float>, lda: Int) {
+        (a0, a3, a6, a10, self.lda) = (a, a + 3 * lda, a + 6 * lda, a + 10 * lda, lda)
     }
+
+    @inline(__always) subscript(_ i: Int) -> Float {
+        switch i {
+        case 0, 1, 2: a0[i * lda]
+        case 3, 4, 5: a3[(i - 3) * lda]
+        case 6, 7, 8: a6[(i - 6) * lda]
+        case 9: a3[6 * lda]
+        case 10, 11, 12: a10[(i - 10) * lda]
+        default: a3[10 * lda]
+        }
+    }
+
+    @inline(__always) mutating func advance() {
+        a0 += 1; a3 += 1; a6 += 1; a10 += 1
+    }
+
+    @inline(__always) func prefetch() {}
 }
 
 // MARK: - 6 × 16 of SIMD8, for AVX2 (and NEON)
@@ -220,14 +247,14 @@ enum Tile6x16: GEMMMicroKernel {
         }
     }
 
-    /// The 6 × 16 tile product: a is [KC, 8] (6 numbers and 2 zeros per step of K), b is
-    /// [KC, 16].
+    /// The 6 × 16 tile product: a packed sliver is [KC, 8] (6 numbers and 2 zeros per step of K),
+    /// b is [KC, 16].
     ///
     /// Each step is 2 loads of B, 6 broadcasts of A (`vbroadcastss` from memory) and 12
     /// `vfmadd231ps` on ymm registers; nothing goes to the stack. (Check with `objdump -d`.)
-    @inline(never)
-    static func microKernel(
-        kc: Int, a: UnsafePointer<Float>, b: UnsafePointer<Float>,
+    @inline(__always)
+    static func tileProduct<A: RowsOfA>(
+        kc: Int, _ a: A, b: UnsafePointer<Float>,
         c: UnsafeMutablePointer<Float>, ldc: Int, alpha: Float, beta: Float, bias: UnsafePointer<Float>?
     ) {
         // The tile of C is needed only after the loop: ask for its lines now, so that they
@@ -241,43 +268,12 @@ enum Tile6x16: GEMMMicroKernel {
         var c3 = NarrowTileRow(), c4 = NarrowTileRow(), c5 = NarrowTileRow()
         var a = a, b = b
         for _ in 0..<kc {
-            tp_prefetch(a + 64)
+            a.prefetch()
             let b0 = loadSIMD8(b), b1 = loadSIMD8(b + 8)
             c0.add(a[0], times: b0, b1); c1.add(a[1], times: b0, b1)
             c2.add(a[2], times: b0, b1); c3.add(a[3], times: b0, b1)
             c4.add(a[4], times: b0, b1); c5.add(a[5], times: b0, b1)
-            a += 8
-            b += 16
-        }
-        store(c0, to: c, alpha, beta, bias); store(c1, to: c + ldc, alpha, beta, bias)
-        store(c2, to: c + 2 * ldc, alpha, beta, bias); store(c3, to: c + 3 * ldc, alpha, beta, bias)
-        store(c4, to: c + 4 * ldc, alpha, beta, bias); store(c5, to: c + 5 * ldc, alpha, beta, bias)
-    }
-}
-
-extension Tile6x16 {
-    /// `microKernel` reading its 6 rows of A in place, `lda` apart: two row pointers (rows 0 and
-    /// 3) plus 0, 1 or 2 times lda.
-    @inline(never)
-    static func microKernel(
-        kc: Int, rowsOfA a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>,
-        c: UnsafeMutablePointer<Float>, ldc: Int, alpha: Float, beta: Float, bias: UnsafePointer<Float>?
-    ) {
-        for i in 0..<6 {
-            tp_prefetch_for_write(c + i * ldc)
-            tp_prefetch_for_write(c + i * ldc + 15)
-        }
-        var c0 = NarrowTileRow(), c1 = NarrowTileRow(), c2 = NarrowTileRow()
-        var c3 = NarrowTileRow(), c4 = NarrowTileRow(), c5 = NarrowTileRow()
-        let l = lda
-        var a0 = a, a3 = a + 3 * l
-        var b = b
-        for _ in 0..<kc {
-            let b0 = loadSIMD8(b), b1 = loadSIMD8(b + 8)
-            c0.add(a0[0], times: b0, b1); c1.add(a0[l], times: b0, b1)
-            c2.add(a0[2 * l], times: b0, b1); c3.add(a3[0], times: b0, b1)
-            c4.add(a3[l], times: b0, b1); c5.add(a3[2 * l], times: b0, b1)
-            a0 += 1; a3 += 1
+            a.advance()
             b += 16
         }
         store(c0, to: c, alpha, beta, bias); store(c1, to: c + ldc, alpha, beta, bias)
