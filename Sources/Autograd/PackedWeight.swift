@@ -30,7 +30,9 @@ public final class PackedWeight {
         }
         self.weight = weight
         transposed = Kernels.packedB(transB: true, weight.value)
-        plain = transposed == nil ? nil : Kernels.packedB(transB: false, weight.value)
+        // W for ∂L/∂x only when a backward can follow (decoding without gradients never needs
+        // it); without it, the backward packs W as `linear` does.
+        plain = transposed == nil || !GradientMode.isRecording ? nil : Kernels.packedB(transB: false, weight.value)
     }
 }
 

@@ -338,6 +338,7 @@ extension PortableGEMM {
     ) {
         for jc in stride(from: columns.lowerBound, to: columns.upperBound, by: blocking.nc) {
             let panelColumns = jc..<min(jc + blocking.nc, columns.upperBound)
+            let inPlace = readsAInPlace(transA: op.transA, lda: op.lda, columns: panelColumns.count, nr: K.nr)
             for pc in stride(from: 0, to: op.k, by: blocking.kc) {
                 let slice = pc..<min(pc + blocking.kc, op.k)
                 // The first slice of K applies beta; later slices add to what is there.
@@ -354,7 +355,6 @@ extension PortableGEMM {
                 let bias = pc == 0 ? op.bias.map { $0 + panelColumns.lowerBound } : nil
                 for ic in stride(from: rows.lowerBound, to: rows.upperBound, by: blocking.mc) {
                     let blockRows = ic..<min(ic + blocking.mc, rows.upperBound)
-                    let inPlace = readsAInPlace(transA: op.transA, lda: op.lda, columns: panelColumns.count, nr: K.nr)
                     if !inPlace {
                         K.packA(op, rows: blockRows, slice: slice, into: packedA)
                     } else if blockRows.count % K.mr != 0 {
@@ -378,10 +378,10 @@ extension PortableGEMM {
     ///
     /// Packing A costs a transpose per number, and it pays for itself over the NR-column slivers
     /// of B that reuse it. The skinny products of a small model have few (N = 64: two), and there
-    /// reading A in place ran 9–10% faster (`bench gemm`, three of its training shapes). Rows 2 KiB
+    /// reading A in place ran 7–15% faster (`bench gemm`, three of its training shapes). Rows 2 KiB
     /// apart, or a multiple of that, share one or two of L1's sets (64 lines, 4 KiB around), so the
-    /// 14 rows a tile reads would evict each other: A = 1024 × 1024 ran at two thirds of the packed
-    /// speed. The bits are the same either way.
+    /// 14 rows a tile reads would evict each other: A = 1024 × 1024 read in place ran at 64–82% of
+    /// the packed speed. The bits are the same either way.
     static func readsAInPlace(transA: Bool, lda: Int, columns: Int, nr: Int) -> Bool {
         !transA && columns % nr == 0 && lda % 512 != 0
     }
